@@ -1,0 +1,27 @@
+"""Duelist's engine: preference pairs in, reward models out.
+
+Nothing heavy is imported here at module level: the TUI imports pieces of the
+engine (events, pair resolution, ingest) and must stay fast. The training API is
+loaded on first use:
+
+    from duelist.engine import RewardParams, train, RewardModel
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    "RewardParams": "duelist.engine.params",
+    "train": "duelist.engine.training",
+    "RewardModel": "duelist.engine.reward_model",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'duelist.engine' has no attribute {name!r}")

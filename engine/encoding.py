@@ -1,0 +1,141 @@
+"""How a (prompt, response) becomes model input: the ONE place, for training and scoring.
+
+Why this exists: the AutoTrain guide scores with f"{prompt} {sep_token} {response}",
+which is "None" on GPT-2/Llama and differs from how TRL tokenized during training.
+Here training and scoring call the same `PairEncoder.encode`, so the model always sees
+the format it learned.
+
+Layout:
+- Encoders with a pair template (BERT, MiniLM, RoBERTa): the tokenizer's own pair
+  template, e.g. [CLS] prompt [SEP] response [SEP], with token_type_ids.
+- Decoders (GPT-2, Llama, ...): [bos] prompt "\\n\\n" response eos. The reward head
+  reads the last token, so a fixed eos at the end gives it a stable place to read.
+
+Truncation never drops a pair: the response is kept (cut at its end only if it alone
+exceeds the budget), and the prompt is cut from the LEFT, because the turns nearest
+the response matter most for judging it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+DECODER_SEPARATOR = "\n\n"
+
+
+def prepare_tokenizer(tokenizer: Any) -> Any:
+    """Fill in what reward training needs: a pad token and an eos token.
+
+    BERT-style tokenizers have no eos (TRL requires one): use the sep token.
+    GPT-2/Llama have no pad token: use eos. Padding goes on the right; the
+    sequence-classification heads find the last real token either way.
+    """
+    if tokenizer.eos_token is None and tokenizer.sep_token is not None:
+        tokenizer.eos_token = tokenizer.sep_token
+    if tokenizer.pad_token is None:
+        if tokenizer.eos_token is not None:
+            tokenizer.pad_token = tokenizer.eos_token
+        elif tokenizer.unk_token is not None:
+            tokenizer.pad_token = tokenizer.unk_token
+        else:
+            tokenizer.add_special_tokens({"pad_token": "[PAD]"})
+    tokenizer.padding_side = "right"
+    return tokenizer
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    input_ids: list[int]
+    token_type_ids: list[int] | None
+    truncated: bool
+
+    def features(self) -> dict[str, list[int]]:
+        out = {"input_ids": self.input_ids, "attention_mask": [1] * len(self.input_ids)}
+        if self.token_type_ids is not None:
+            out["token_type_ids"] = self.token_type_ids
+        return out
+
+
+class PairEncoder:
+    """Encodes (prompt, response) exactly the same way at train and score time."""
+
+    def __init__(self, tokenizer: Any, max_length: int) -> None:
+        if max_length < 8:
+            raise ValueError(f"max_length must be at least 8, got {max_length}")
+        self.tokenizer = prepare_tokenizer(tokenizer)
+        self.max_length = max_length
+        self.uses_token_types = "token_type_ids" in getattr(tokenizer, "model_input_names", [])
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        self._backend = None
+        self._pair_template = False
+        if backend is not None:
+            from tokenizers import Tokenizer
+
+            clone = Tokenizer.from_str(backend.to_str())
+            clone.no_padding()
+            clone.no_truncation()
+            self._backend = clone
+            post = clone.post_processor
+            self._pair_template = (
+                post is not None
+                and type(post).__name__ in {"TemplateProcessing", "BertProcessing", "RobertaProcessing"}
+                and tokenizer.sep_token is not None
+            )
+        if self._pair_template:
+            self._n_special = self._backend.post_processor.num_special_tokens_to_add(True)
+        else:
+            self._sep = self._ids(DECODER_SEPARATOR)
+            self._bos = [tokenizer.bos_token_id] if self._adds_bos() else []
+            self._eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+            self._n_special = len(self._bos) + len(self._sep) + len(self._eos)
+
+    @property
+    def kind(self) -> str:
+        return "pair-template" if self._pair_template else "decoder-concat"
+
+    def _adds_bos(self) -> bool:
+        bos = self.tokenizer.bos_token_id
+        if bos is None:
+            return False
+        ids = self.tokenizer("x", add_special_tokens=True)["input_ids"]
+        return bool(ids) and ids[0] == bos
+
+    def _ids(self, text: str) -> list[int]:
+        if self._backend is not None:
+            return self._backend.encode(text, add_special_tokens=False).ids
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def budget(self, n_prompt: int, n_response: int) -> tuple[int, int, bool]:
+        """How many prompt and response tokens fit: (keep_prompt, keep_response, truncated)."""
+        room = self.max_length - self._n_special
+        if n_prompt + n_response <= room:
+            return n_prompt, n_response, False
+        keep_r = min(n_response, room)
+        return max(0, room - keep_r), keep_r, True
+
+    def encode(self, prompt: str, response: str) -> Encoded:
+        if self._pair_template:
+            return self._encode_template(prompt, response)
+        p, r = self._ids(prompt), self._ids(response)
+        keep_p, keep_r, cut = self.budget(len(p), len(r))
+        p = p[len(p) - keep_p:] if keep_p else []
+        ids = self._bos + p + self._sep + r[:keep_r] + self._eos
+        return Encoded(ids, None, cut)
+
+    def _encode_template(self, prompt: str, response: str) -> Encoded:
+        ep = self._backend.encode(prompt, add_special_tokens=False)
+        er = self._backend.encode(response, add_special_tokens=False)
+        keep_p, keep_r, cut = self.budget(len(ep.ids), len(er.ids))
+        if cut:
+            er.truncate(keep_r, direction="right")
+            if keep_p:
+                ep.truncate(keep_p, direction="left")
+            else:
+                ep = self._backend.encode("", add_special_tokens=False)
+        merged = self._backend.post_processor.process(ep, er, add_special_tokens=True)
+        types = list(merged.type_ids) if self.uses_token_types else None
+        return Encoded(list(merged.ids), types, cut)
+
+    def encode_many(self, prompts: list[str], responses: list[str]) -> list[Encoded]:
+        return [self.encode(p, r) for p, r in zip(prompts, responses, strict=True)]

@@ -1,0 +1,33 @@
+"""Duelist's store: SQLite through sqlite-utils, and the only place SQL lives.
+
+Imports only the standard library and sqlite-utils, so the TUI opens fast.
+"""
+
+from .errors import (
+    NewerSchemaError,
+    NotADatabaseError,
+    ReadOnlyStoreError,
+    StoreError,
+    StoreLockedError,
+)
+from .facade import Store
+from .records import (
+    CHOICES,
+    Annotation,
+    Choice,
+    Comparison,
+    Counts,
+    ModelRecord,
+    NewAnnotation,
+    NewComparison,
+    Run,
+    RunMetric,
+    Score,
+    content_hash,
+)
+
+__all__ = [
+    "CHOICES", "Annotation", "Choice", "Comparison", "Counts", "ModelRecord", "NewAnnotation",
+    "NewComparison", "NewerSchemaError", "NotADatabaseError", "ReadOnlyStoreError", "Run",
+    "RunMetric", "Score", "Store", "StoreError", "StoreLockedError", "content_hash",
+]

@@ -1,0 +1,160 @@
+"""Opening a store file safely: header check, pragmas, migrations, clear errors.
+
+Why these pragmas:
+- WAL lets annotators keep reading while another process writes (a training run
+  recording metrics, a second annotator).
+- busy_timeout plus BEGIN IMMEDIATE with retries turns lock contention into a
+  short wait instead of "database is locked" reaching a user.
+- synchronous=FULL: a judgement shown as saved must survive a power cut, and
+  annotation writes are small, so the fsync cost is acceptable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .errors import (
+    NewerSchemaError,
+    NotADatabaseError,
+    ReadOnlyStoreError,
+    StoreError,
+    StoreLockedError,
+)
+from .migrations import MIGRATION_SET, known_names, migrations
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+WRITE_RETRIES = 20
+
+
+def _check_file(path: Path) -> None:
+    if path.is_dir():
+        raise NotADatabaseError(f"{path}: is a directory, not a Duelist database file")
+    if not path.exists():
+        if not path.parent.exists():
+            raise StoreError(f"{path}: folder {path.parent} does not exist")
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except PermissionError as exc:
+        raise StoreError(f"{path}: cannot read the database file ({exc.strerror})") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot open the database file ({exc.strerror or exc})") from None
+    if head and head != SQLITE_HEADER:
+        raise NotADatabaseError(f"{path}: not a SQLite database (wrong file header)")
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> Database:
+    """Open (creating if needed) and migrate a store database."""
+    if str(path) == ":memory:":
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        db = Database(conn)
+        _apply_migrations(db, str(path))
+        return db
+    p = Path(path)
+    _check_file(p)
+    if readonly:
+        if not p.exists():
+            raise StoreError(f"{p}: no such database")
+        conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                               check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    try:
+        db = Database(conn)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        if not readonly:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+        _apply_migrations(db, str(p), readonly=readonly)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise translate(exc, str(p)) from None
+    return db
+
+
+def _apply_migrations(db: Database, where: str, readonly: bool = False) -> None:
+    applied = {m.name for m in migrations.applied(db)} if db["_sqlite_migrations"].exists() else set()
+    unknown = applied - known_names()
+    if unknown:
+        raise NewerSchemaError(
+            f"{where}: database schema is newer than this Duelist ({', '.join(sorted(unknown))}); "
+            "upgrade Duelist to open it"
+        )
+    if not applied and not readonly:
+        foreign = [t for t in db.table_names() if t != "_sqlite_migrations" and not t.startswith("sqlite_")]
+        if foreign:
+            raise NotADatabaseError(
+                f"{where}: SQLite file that is not a Duelist store (has tables: {', '.join(foreign[:5])})"
+            )
+    if migrations.pending(db):
+        if readonly:
+            raise StoreError(f"{where}: database needs a schema upgrade; open it writable once")
+        migrations.apply(db)
+
+
+def translate(exc: sqlite3.Error, where: str) -> StoreError:
+    """Map a sqlite3 error to a one-line StoreError naming the file."""
+    msg = str(exc)
+    low = msg.lower()
+    if "readonly" in low or "read-only" in low:
+        return ReadOnlyStoreError(f"{where}: database is read-only ({msg})")
+    if "not a database" in low or "malformed" in low or "file is encrypted" in low:
+        return NotADatabaseError(f"{where}: not a usable SQLite database ({msg})")
+    if "locked" in low or "busy" in low:
+        return StoreLockedError(f"{where}: database stayed locked by another process ({msg})")
+    if "disk is full" in low or "disk i/o" in low:
+        return StoreError(f"{where}: could not write the database ({msg}); nothing was changed")
+    return StoreError(f"{where}: database error ({msg})")
+
+
+@contextlib.contextmanager
+def write_transaction(db: Database, where: str) -> Iterator[Database]:
+    """BEGIN IMMEDIATE ... COMMIT, retried while another writer holds the lock.
+
+    IMMEDIATE takes the write lock up front, so a transaction never fails halfway
+    on a lock upgrade; everything inside is all-or-nothing.
+    """
+    conn = db.conn
+    delay = 0.01
+    for attempt in range(WRITE_RETRIES):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                raise translate(exc, where) from None
+            if attempt == WRITE_RETRIES - 1:
+                raise translate(exc, where) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+    try:
+        yield db
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise translate(exc, where) from None
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def file_identity(path: str | Path) -> str:
+    """A cheap fingerprint of a database file, for tests that assert 'unchanged'."""
+    st = os.stat(path)
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+__all__ = ["MIGRATION_SET", "connect", "translate", "write_transaction"]

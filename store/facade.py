@@ -1,0 +1,60 @@
+"""`Store`: the one object the TUI and the engine use to reach the database.
+
+Each domain (comparisons, annotations, runs, models, scores, settings) lives in its
+own module as a mixin; this class only opens the file and composes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .annotations import AnnotationsMixin
+from .comparisons import ComparisonsMixin
+from .connection import connect, write_transaction
+from .records import Counts
+from .registry import RegistryMixin
+from .runs import RunsMixin
+from .scores import ScoresMixin
+from .settings import SettingsMixin
+
+
+class Store(ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin):
+    """A Duelist project database. Open with `Store.open(path)`."""
+
+    def __init__(self, db: Database, path: str) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path = "duelist.db", *, readonly: bool = False) -> Store:
+        return cls(connect(path, readonly=readonly), str(path))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All-or-nothing block (BEGIN IMMEDIATE, retried on lock)."""
+        with write_transaction(self.db, self.path):
+            yield self
+
+    def counts(self) -> Counts:
+        comparisons = self.count_comparisons()
+        judged = self.db.execute(
+            "SELECT COUNT(DISTINCT comparison_id) FROM annotations "
+            "WHERE undone = 0 AND choice != 'skip'").fetchone()[0]
+        live = self.db.execute("SELECT COUNT(*) FROM annotations WHERE undone = 0").fetchone()[0]
+        return Counts(comparisons=comparisons, judged=judged, annotations=live)
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

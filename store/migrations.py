@@ -1,0 +1,134 @@
+"""Numbered, append-only schema migrations, applied whenever a store is opened.
+
+Never edit a migration that has shipped: add the next number instead. Names are
+`mNNN_what`, so a database that has a migration this code does not know was written
+by a newer Duelist, and we refuse to touch it rather than guess.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "duelist"
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations(name="m001_initial")
+def m001_initial(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE comparisons (
+            id INTEGER PRIMARY KEY,
+            hash TEXT NOT NULL UNIQUE,
+            prompt TEXT NOT NULL,
+            response_a TEXT NOT NULL,
+            response_b TEXT NOT NULL,
+            prompt_messages TEXT,
+            source TEXT NOT NULL DEFAULT '',
+            gold TEXT CHECK (gold IN ('a','b','tie','both_bad')),
+            meta TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+        )"""
+    )
+    db.execute("CREATE INDEX idx_comparisons_prompt ON comparisons(prompt)")
+    db.execute(
+        """
+        CREATE TABLE annotations (
+            id INTEGER PRIMARY KEY,
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            annotator TEXT NOT NULL,
+            choice TEXT NOT NULL CHECK (choice IN ('a','b','tie','both_bad','skip')),
+            shown_swapped INTEGER NOT NULL DEFAULT 0,
+            duration_ms INTEGER,
+            rationale TEXT,
+            session_id TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            undone INTEGER NOT NULL DEFAULT 0,
+            undone_at TEXT
+        )"""
+    )
+    db.execute(
+        "CREATE INDEX idx_annotations_live ON annotations(comparison_id, annotator, undone)"
+    )
+    db.execute("CREATE INDEX idx_annotations_annotator ON annotations(annotator, undone, id)")
+    db.execute(
+        """
+        CREATE TABLE claims (
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            annotator TEXT NOT NULL,
+            claimed_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (comparison_id, annotator)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN
+                ('queued','running','done','failed','cancelled','interrupted')),
+            config TEXT NOT NULL DEFAULT '{}',
+            run_dir TEXT,
+            model_dir TEXT,
+            n_pairs INTEGER,
+            data_hash TEXT,
+            pid INTEGER,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            started_at TEXT,
+            finished_at TEXT,
+            final_metrics TEXT NOT NULL DEFAULT '{}',
+            error TEXT
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE run_metrics (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            step INTEGER NOT NULL,
+            split TEXT NOT NULL CHECK (split IN ('train','eval')),
+            epoch REAL,
+            loss REAL,
+            accuracy REAL,
+            margin REAL,
+            lr REAL,
+            pairs_per_s REAL,
+            elapsed_s REAL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_run_metrics_run ON run_metrics(run_id, split, step)")
+    db.execute(
+        """
+        CREATE TABLE models (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES runs(id),
+            path TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            base_model TEXT,
+            is_current INTEGER NOT NULL DEFAULT 0,
+            metrics TEXT NOT NULL DEFAULT '{}',
+            aspect TEXT,
+            weight REAL NOT NULL DEFAULT 1.0,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE scores (
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            score_a REAL NOT NULL,
+            score_b REAL NOT NULL,
+            std_a REAL,
+            std_b REAL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            PRIMARY KEY (model_id, comparison_id)
+        )"""
+    )
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+def known_names() -> set[str]:
+    return {m.name for m in migrations._migrations}

@@ -1,0 +1,1 @@
+"""The `duelist` command line. One module per subcommand (cmd_*.py)."""

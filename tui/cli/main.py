@@ -1,0 +1,79 @@
+"""Entry point: `duelist [SUBCOMMAND] ...`; `annotate` is the default.
+
+Every failure a user can cause ends as ONE line on stderr and a non-zero exit:
+2 for bad input or usage, 1 for anything else. Set DUELIST_DEBUG=1 for a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from importlib import import_module
+
+from duelist.engine.errors import DuelistError
+from duelist.store import StoreError
+
+# Subcommand modules, in the order --help lists them. Each has register(subparsers).
+COMMANDS = [
+    "annotate", "demo", "import", "export", "stats", "train", "rank", "score", "eval",
+    "merge",
+]
+DEFAULT_COMMAND = "annotate"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="duelist",
+        description="Judge A/B comparisons in the terminal and turn them into a reward model.",
+        epilog="Run 'duelist COMMAND --help' for a command's options. With no command, "
+               "'duelist' opens the annotation screen on ./duelist.db.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = import_module(f"duelist.tui.cli.cmd_{name}")
+        module.register(sub)
+    return parser
+
+
+def add_db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default="duelist.db", metavar="PATH",
+                   help="project database (default: ./duelist.db)")
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    if not argv or (argv[0].startswith("-") and argv[0] not in {"-h", "--help"}):
+        return [DEFAULT_COMMAND, *argv]
+    return argv
+
+
+def one_line(message: str) -> str:
+    return " ".join(str(message).split()) or "unknown error"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    debug = bool(os.environ.get("DUELIST_DEBUG"))
+    try:
+        code = args.func(args)
+    except (DuelistError, StoreError) as exc:
+        if debug:
+            raise
+        print(f"duelist: error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("duelist: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: no tracebacks for users
+        if debug:
+            raise
+        print(f"duelist: error: {type(exc).__name__}: {one_line(str(exc))} "
+              "(set DUELIST_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
