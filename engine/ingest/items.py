@@ -1,0 +1,186 @@
+"""From file rows to comparison items, for every shape.
+
+`iter_items` streams: one row in, zero or more items out (shape (b) expands a
+row into pairs). Ratings (d) must see every response of a prompt first, so that
+shape groups in memory before it yields.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import values
+from .columns import (
+    ColumnMap,
+    check_columns,
+    detect_shape,
+    ignored_columns,
+    normalise_shape,
+)
+from .readers import iter_rows
+from .textio import Progress
+from .values import Cell, EmptyTextError
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file: column names, shape, pair expansion."""
+
+    columns: ColumnMap = field(default_factory=ColumnMap)
+    shape: str | None = None
+    fmt: str | None = None
+    pairs_per_prompt: int | None = None
+    seed: int = 0
+    all_ordered_pairs: bool = False
+    skip_empty: bool = False  # leave out rows with an empty text instead of failing
+
+
+@dataclass(slots=True)
+class Item:
+    """One comparison from a file. `choice` is the file's judgement in this
+    item's orientation (None for shapes still to judge)."""
+
+    prompt: str
+    response_a: str
+    response_b: str
+    row: int
+    prompt_messages: list[dict[str, str]] | None = None
+    choice: str | None = None
+    gold: str | None = None
+
+
+@dataclass
+class FileInfo:
+    """Filled in while reading: what the file turned out to be."""
+
+    path: str
+    shape: str = ""
+    rows: int = 0
+    items: int = 0
+    ignored: list[str] = field(default_factory=list)
+    skipped: int = 0  # rows left out for an empty text (with skip_empty)
+
+
+def iter_items(path: Path, options: ReadOptions, info: FileInfo | None = None,
+               progress: Progress | None = None) -> Iterator[Item]:
+    info = info if info is not None else FileInfo(str(path))
+    cmap = options.columns
+    forced = normalise_shape(options.shape)
+    where = str(path)
+    shape = ""
+    rows = iter_rows(path, options.fmt, progress)
+    convert = None
+    ratings: dict[str, list[tuple[float, str, int, Any]]] = {}
+    for rownum, rec in rows:
+        keys = rec.keys()
+        if not shape:
+            key_set = set(keys)
+            shape = forced or detect_shape(key_set, cmap, path=where, row=rownum)
+            info.shape = shape
+            info.ignored = ignored_columns(key_set, shape, cmap)
+            convert = _CONVERTERS[shape]
+        check_columns(set(keys), shape, cmap, path=where, row=rownum)
+        info.rows += 1
+        try:
+            if shape == "ratings":
+                _collect_rating(rec, cmap, where, rownum, ratings)
+                continue
+            # Converters validate a whole row before yielding any of its items.
+            produced = list(convert(rec, cmap, where, rownum, options))  # type: ignore[misc]
+        except EmptyTextError:
+            if not options.skip_empty:
+                raise
+            info.skipped += 1
+            continue
+        info.items += len(produced)
+        yield from produced
+    if not shape:
+        from duelist.engine.errors import InputError
+
+        raise InputError("has no data rows", path=where)
+    if shape == "ratings":
+        for item in _ratings_items(ratings, options.all_ordered_pairs):
+            info.items += 1
+            yield item
+
+
+def _prompt(rec: dict, cmap: ColumnMap, where: str, row: int):
+    return values.prompt(rec[cmap.prompt], Cell(where, row, cmap.prompt))
+
+
+def _gold(rec: dict, cmap: ColumnMap, where: str, row: int) -> str | None:
+    if cmap.gold not in rec:
+        return None
+    return values.gold(rec[cmap.gold], Cell(where, row, cmap.gold))
+
+
+def _two(rec: dict, col_a: str, col_b: str, where: str, row: int) -> tuple[str, str]:
+    a = values.text(rec[col_a], Cell(where, row, col_a))
+    b = values.text(rec[col_b], Cell(where, row, col_b))
+    if a == b:
+        raise Cell(where, row, col_b).error(f"is identical to '{col_a}'; nothing to compare")
+    return a, b
+
+
+def _pairs(rec, cmap, where, row, options) -> Iterator[Item]:
+    prompt, messages = _prompt(rec, cmap, where, row)
+    a, b = _two(rec, cmap.response_a, cmap.response_b, where, row)
+    yield Item(prompt, a, b, row, messages, None, _gold(rec, cmap, where, row))
+
+
+def _ab(rec, cmap, where, row, options) -> Iterator[Item]:
+    prompt, messages = _prompt(rec, cmap, where, row)
+    a, b = _two(rec, cmap.response_a, cmap.response_b, where, row)
+    choice = values.winner(rec[cmap.winner], Cell(where, row, cmap.winner))
+    yield Item(prompt, a, b, row, messages, choice, _gold(rec, cmap, where, row))
+
+
+def _preferences(rec, cmap, where, row, options) -> Iterator[Item]:
+    prompt, messages = _prompt(rec, cmap, where, row)
+    chosen, rejected = _two(rec, cmap.chosen, cmap.rejected, where, row)
+    yield Item(prompt, chosen, rejected, row, messages, "a", _gold(rec, cmap, where, row))
+
+
+def _responses(rec, cmap, where, row, options) -> Iterator[Item]:
+    prompt, messages = _prompt(rec, cmap, where, row)
+    texts = values.text_list(rec[cmap.responses], Cell(where, row, cmap.responses))
+    pairs = list(itertools.combinations(range(len(texts)), 2))
+    n = options.pairs_per_prompt
+    if n is not None and n < len(pairs):
+        # Seeded per prompt, so the sample does not depend on the file's row order.
+        rng = random.Random(f"{options.seed}:{zlib.crc32(prompt.encode('utf-8'))}")
+        pairs = sorted(rng.sample(pairs, n))
+    for i, j in pairs:
+        yield Item(prompt, texts[i], texts[j], row, messages)
+
+
+def _collect_rating(rec, cmap, where, row, groups) -> None:
+    prompt, messages = _prompt(rec, cmap, where, row)
+    response = values.text(rec[cmap.response], Cell(where, row, cmap.response))
+    value = values.score(rec[cmap.score], Cell(where, row, cmap.score))
+    groups.setdefault(prompt, []).append((value, response, row, messages))
+
+
+def _ratings_items(groups: dict, all_ordered: bool) -> Iterator[Item]:
+    """The AutoTrain guide's recipe: best against worst per prompt (stable: the
+    first-seen response wins a tie for best/worst), or every strictly ordered pair."""
+    for prompt, group in groups.items():
+        ranked = sorted(group, key=lambda g: -g[0])  # stable sort keeps file order
+        messages = group[0][3]
+        if all_ordered:
+            for hi, lo in itertools.combinations(ranked, 2):
+                if hi[0] > lo[0] and hi[1] != lo[1]:
+                    yield Item(prompt, hi[1], lo[1], lo[2], messages, "a")
+        else:
+            best, worst = ranked[0], ranked[-1]
+            if best[0] > worst[0] and best[1] != worst[1]:
+                yield Item(prompt, best[1], worst[1], worst[2], messages, "a")
+
+
+_CONVERTERS = {"pairs": _pairs, "ab": _ab, "preferences": _preferences, "responses": _responses}

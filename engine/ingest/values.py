@@ -1,0 +1,158 @@
+"""Validating one cell: texts, chat messages, scores, winners, gold answers.
+
+Every failure names the file, the row and the source column, so a user can jump
+straight to the bad cell.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from duelist.engine.errors import InputError
+
+_ROLE_LABELS = {"user": "User", "human": "Human", "assistant": "Assistant", "system": "System",
+                "gpt": "Assistant", "bot": "Assistant", "tool": "Tool"}
+
+WINNERS = {
+    "a": "a", "response_a": "a", "model_a": "a", "left": "a", "1": "a",
+    "b": "b", "response_b": "b", "model_b": "b", "right": "b", "2": "b",
+    "tie": "tie", "draw": "tie", "equal": "tie", "same": "tie",
+    "both_bad": "both_bad", "both bad": "both_bad", "bothbad": "both_bad",
+    "tie (bothbad)": "both_bad", "neither": "both_bad",
+}
+
+
+class EmptyTextError(InputError):
+    """An empty or whitespace-only text: the one row defect `skip_empty` may skip."""
+
+
+class Cell:
+    """Where a value came from, for error messages."""
+
+    __slots__ = ("column", "path", "row")
+
+    def __init__(self, path: str, row: int, column: str) -> None:
+        self.path, self.row, self.column = path, row, column
+
+    def error(self, message: str, kind: type[InputError] = InputError) -> InputError:
+        return kind(message, path=self.path, row=self.row, column=self.column)
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "empty (null)"
+    return {list: "a list", dict: "an object", bool: "a boolean", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)
+
+
+def text(value: Any, cell: Cell) -> str:
+    """A non-empty response text. A list of chat messages becomes its contents."""
+    if type(value) is not str:
+        if isinstance(value, list) and value and all(isinstance(m, dict) for m in value):
+            value = "\n\n".join(_content(m, cell) for m in value)
+        else:
+            raise cell.error(f"expected text, got {_type_name(value)}")
+    if not value.strip():
+        raise cell.error("text is empty or whitespace only", EmptyTextError)
+    if "\x00" in value:
+        raise cell.error("text contains a NUL character")
+    return value
+
+
+def prompt(value: Any, cell: Cell) -> tuple[str, list[dict[str, str]] | None]:
+    """Prompt text plus, for chat input, the original messages.
+
+    Chat messages flatten to "User: ...\\n\\nAssistant: ..." so every model sees
+    plain text; a string prompt (e.g. hh's "Human: ... Assistant:") stays as is.
+    """
+    if isinstance(value, str) and value[:1] == "[" and value.rstrip()[-1:] == "]":
+        parsed = _maybe_json_list(value)  # chat messages stored as JSON text (CSV)
+        if parsed is not None and _looks_like_chat(parsed):
+            value = parsed
+    if isinstance(value, list):
+        if not value:
+            raise cell.error("chat prompt has no messages")
+        messages = []
+        for i, m in enumerate(value, 1):
+            if not isinstance(m, dict) or "role" not in m or "content" not in m:
+                raise cell.error(f"chat message {i} must be an object with 'role' and 'content'")
+            role = m["role"]
+            if not isinstance(role, str) or not role.strip():
+                raise cell.error(f"chat message {i} has no role")
+            messages.append({"role": role, "content": _content(m, cell)})
+        flat = "\n\n".join(f"{_ROLE_LABELS.get(m['role'].lower(), m['role'].title())}: "
+                           f"{m['content']}" for m in messages)
+        return text(flat, cell), messages
+    return text(value, cell), None
+
+
+def _content(message: dict, cell: Cell) -> str:
+    content = message.get("content")
+    if isinstance(content, list):  # multimodal parts: keep the text ones
+        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    if not isinstance(content, str):
+        raise cell.error(f"chat message content must be text, got {_type_name(content)}")
+    return content
+
+
+def _maybe_json_list(value: str) -> list | None:
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, list) else None
+
+
+def _looks_like_chat(value: list) -> bool:
+    return bool(value) and all(isinstance(m, dict) and "role" in m for m in value)
+
+
+def text_list(value: Any, cell: Cell) -> list[str]:
+    """The responses of shape (b): a list (or a JSON-array string, for CSV) of texts."""
+    if isinstance(value, str):
+        parsed = _maybe_json_list(value.strip())
+        if parsed is None:
+            raise cell.error("expected a list of responses (a JSON array in CSV cells)")
+        value = parsed
+    if not isinstance(value, list):
+        raise cell.error(f"expected a list of responses, got {_type_name(value)}")
+    if len(value) < 2:
+        raise cell.error(f"needs at least 2 responses to compare, got {len(value)}")
+    out = [text(v, cell) for v in value]
+    seen: dict[str, int] = {}
+    for i, t in enumerate(out, 1):
+        if t in seen:
+            raise cell.error(f"responses {seen[t]} and {i} are identical")
+        seen[t] = i
+    return out
+
+
+def score(value: Any, cell: Cell) -> float:
+    if isinstance(value, bool) or value is None:
+        raise cell.error(f"expected a number, got {_type_name(value)}")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise cell.error(f"expected a number, got {value!r:.40}") from None
+    if not isinstance(value, (int, float)):
+        raise cell.error(f"expected a number, got {_type_name(value)}")
+    if not math.isfinite(value):
+        raise cell.error("score must be a finite number")
+    return float(value)
+
+
+def winner(value: Any, cell: Cell) -> str:
+    key = str(value).strip().lower() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if key not in WINNERS:
+        raise cell.error(f"unknown winner {value!r:.40}; use A, B, tie or both_bad")
+    return WINNERS[key]
+
+
+def gold(value: Any, cell: Cell) -> str | None:
+    """Known answer for quality checks; empty means none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return winner(value, cell)
