@@ -13,8 +13,11 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from .annotations import AnnotationsMixin
+from .claims import ClaimsMixin
 from .comparisons import ComparisonsMixin
 from .connection import connect, write_transaction
+from .merge import MergeMixin
+from .quality import QualityMixin
 from .records import Counts
 from .registry import RegistryMixin
 from .runs import RunsMixin
@@ -22,7 +25,8 @@ from .scores import ScoresMixin
 from .settings import SettingsMixin
 
 
-class Store(ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin):
+class Store(ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin,
+            ClaimsMixin, QualityMixin, MergeMixin):
     """A Duelist project database. Open with `Store.open(path)`."""
 
     def __init__(self, db: Database, path: str) -> None:

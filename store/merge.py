@@ -1,0 +1,127 @@
+"""Team merge: unite the stores of annotators who worked apart.
+
+Why it is safe to run again and again:
+- comparisons are matched by their order-free content hash, so the same pair,
+  imported flipped in another store, is still one comparison here;
+- a judgement is identified by (comparison hash, annotator, created_at, choice
+  in the target's orientation, shown_swapped); one already present is not added
+  again, so a second merge of the same files adds nothing. If the source has
+  since undone it, the undo is carried over (undo never deletes).
+
+Orientation: when the target keeps a comparison flipped relative to a source,
+the judgement's 'a'/'b' and its `shown_swapped` flag are flipped too, so both
+the winner and which SIDE of the screen was picked stay true.
+
+Everything happens in ONE transaction on the target: a failure leaves it as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import _rows
+from .connection import connect
+from .errors import StoreError
+from .records import NewComparison
+
+_FLIP = {"a": "b", "b": "a"}
+
+Progress = Callable[[str, int, int], None]  # (source path, done, total)
+
+
+@dataclass
+class MergeReport:
+    sources: list[str] = field(default_factory=list)
+    comparisons_seen: int = 0
+    comparisons_added: int = 0
+    flipped: int = 0
+    annotations_seen: int = 0
+    annotations_added: int = 0
+    undos_carried: int = 0
+
+
+def flip_choice(choice: str | None) -> str | None:
+    return _FLIP.get(choice, choice) if choice is not None else None
+
+
+def merge_stores(target, sources: list[str | Path], progress: Progress | None = None) -> MergeReport:
+    """Merge the source databases into `target` (an open Store)."""
+    tpath = Path(target.path).resolve()
+    for src in sources:
+        if Path(src).resolve() == tpath:
+            raise StoreError(f"{src}: is the merge target itself; choose another -o file")
+    opened = []
+    try:
+        for src in sources:
+            if not Path(src).exists():
+                raise StoreError(f"{src}: no such database")
+            opened.append((str(src), connect(src, readonly=True)))
+        report = MergeReport(sources=[s for s, _ in opened])
+        with target.transaction():
+            conn = target.db.conn
+            existing: dict[tuple, tuple[int, int]] = {}
+            for row in conn.execute(
+                    "SELECT c.hash, a.annotator, a.created_at, a.choice, a.shown_swapped, a.id, "
+                    "a.undone FROM annotations a JOIN comparisons c ON c.id = a.comparison_id"):
+                existing[tuple(row[:5])] = (row[5], row[6])
+            for src, db in opened:
+                _merge_one(target, src, db, existing, report, progress)
+        return report
+    finally:
+        for _, db in opened:
+            db.close()
+
+
+def _merge_one(target, src: str, db, existing: dict, report: MergeReport,
+               progress: Progress | None) -> None:
+    conn = target.db.conn
+    total = db.execute("SELECT COUNT(*) FROM comparisons").fetchone()[0]
+    placed: dict[int, tuple[int, bool, str]] = {}
+    for done, row in enumerate(db.query("SELECT * FROM comparisons ORDER BY id"), start=1):
+        c = NewComparison(
+            prompt=row["prompt"], response_a=row["response_a"], response_b=row["response_b"],
+            source=row["source"] or "", prompt_messages=_rows.loads(row["prompt_messages"]),
+            gold=row["gold"], meta=_rows.loads(row["meta"]))
+        where = target.place_comparison(c)
+        placed[row["id"]] = (where.id, where.flipped, c.hash)
+        report.comparisons_seen += 1
+        report.comparisons_added += where.added
+        report.flipped += where.flipped
+        if not where.added and c.gold is not None:
+            # A twin without a known answer learns it; a conflicting answer is kept as is.
+            gold = flip_choice(c.gold) if where.flipped else c.gold
+            conn.execute("UPDATE comparisons SET gold = ? WHERE id = ? AND gold IS NULL",
+                         (gold, where.id))
+        if progress and (done % 200 == 0 or done == total):
+            progress(src, done, total)
+    if progress and total == 0:
+        progress(src, 0, 0)
+    for row in db.query("SELECT * FROM annotations ORDER BY id"):
+        report.annotations_seen += 1
+        tid, flipped, h = placed[row["comparison_id"]]
+        choice = flip_choice(row["choice"]) if flipped else row["choice"]
+        swapped = int(bool(row["shown_swapped"]) != flipped)
+        key = (h, row["annotator"], row["created_at"], choice, swapped)
+        if key in existing:
+            ann_id, undone = existing[key]
+            if row["undone"] and not undone:
+                conn.execute("UPDATE annotations SET undone = 1, undone_at = ? WHERE id = ?",
+                             (row["undone_at"], ann_id))
+                existing[key] = (ann_id, 1)
+                report.undos_carried += 1
+            continue
+        cur = conn.execute(
+            "INSERT INTO annotations (comparison_id, annotator, choice, shown_swapped, duration_ms, "
+            "rationale, session_id, created_at, undone, undone_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (tid, row["annotator"], choice, swapped, row["duration_ms"], row["rationale"],
+             row["session_id"], row["created_at"], row["undone"], row["undone_at"]))
+        existing[key] = (cur.lastrowid, row["undone"])
+        report.annotations_added += 1
+
+
+class MergeMixin:
+    def merge_from(self, sources: list[str | Path], progress: Progress | None = None) -> MergeReport:
+        """Merge other Duelist databases into this one (see module docstring)."""
+        return merge_stores(self, sources, progress)
