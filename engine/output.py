@@ -1,0 +1,146 @@
+"""The trained model directory: atomic writes, `duelist.json`, and the model card.
+
+Why atomic: the TUI and the registry treat "the directory exists" as "the model is
+complete". A run killed while saving must never leave a half-written model under the
+final name, so everything is written into a hidden temp dir in the SAME parent (same
+filesystem, so the final `rename` is atomic) and renamed into place at the end.
+
+`duelist.json` is what makes scoring encode exactly like training: it stores the
+encoder kind and max_length, next to the config, data hash, counts, metrics and
+library versions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+META_FILE = "duelist.json"
+META_VERSION = 1
+
+
+def library_versions() -> dict[str, str]:
+    out = {}
+    for name in ("duelist", "torch", "transformers", "trl", "peft", "accelerate", "tokenizers"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temp dir; on success it replaces `target` in one rename, on error it vanishes."""
+    target = Path(target).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+        if target.exists():
+            if not overwrite:
+                raise FileExistsError(f"{target} already exists")
+            # Move the old dir aside first, so there is no moment without a complete model.
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.rename(target, old / "m")
+            os.rename(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_meta(model_dir: Path, meta: dict[str, Any]) -> None:
+    meta = {"format": "duelist-reward-model", "version": META_VERSION,
+            "libraries": library_versions(), **meta}
+    (Path(model_dir) / META_FILE).write_text(json.dumps(meta, indent=2, default=str) + "\n",
+                                             encoding="utf-8")
+
+
+def read_meta(model_dir: str | Path) -> dict[str, Any]:
+    path = Path(model_dir) / META_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def write_model_card(model_dir: Path, meta: dict[str, Any]) -> None:
+    """A README.md that says what the model is, how it was trained and how to use it."""
+    metrics = meta.get("metrics", {})
+    counts = meta.get("counts", {})
+    cfg = meta.get("config", {})
+    enc = meta.get("encoding", {})
+    rows = "\n".join(f"| {k} | {_fmt(v)} |" for k, v in sorted(metrics.items())) or "| - | - |"
+    count_rows = "\n".join(f"| {k} | {v} |" for k, v in sorted(counts.items())) or "| - | - |"
+    text = f"""---
+library_name: transformers
+pipeline_tag: text-classification
+tags: [reward-model, duelist, trl]
+base_model: {meta.get("base_model", "")}
+---
+
+# {cfg.get("project_name", Path(model_dir).name)}
+
+A reward model trained with Duelist (TRL `RewardTrainer`, Bradley-Terry loss) from
+human A/B preference judgements. It outputs one scalar per (prompt, response):
+higher means preferred.
+
+Base model: `{meta.get("base_model", "")}`. Data hash: `{meta.get("data_hash", "")}`.
+
+## Metrics (validation split, grouped by prompt)
+
+| metric | value |
+|---|---|
+{rows}
+
+## Data
+
+| count | value |
+|---|---|
+{count_rows}
+
+Pairs longer than max_length ({enc.get("max_length")}) were truncated (prompt cut from
+the left, response kept), never dropped.
+
+## Usage
+
+Encoding: `{enc.get("kind")}`. For pair-template encoders the input is the tokenizer's
+pair `(prompt, response)`; for decoders it is `[bos] prompt "\\n\\n" response eos`.
+
+```python
+from duelist.engine import RewardModel
+rm = RewardModel.load("{Path(model_dir).name}")
+rm.score("Explain recursion", "A function that calls itself ...")
+```
+
+Plain transformers:
+
+```python
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+model = AutoModelForSequenceClassification.from_pretrained("{Path(model_dir).name}")
+tok = AutoTokenizer.from_pretrained("{Path(model_dir).name}")
+```
+
+## Training configuration
+
+```json
+{json.dumps(cfg, indent=2, default=str)}
+```
+"""
+    (Path(model_dir) / "README.md").write_text(text, encoding="utf-8")

@@ -1,0 +1,186 @@
+"""`RewardModel`: a trained reward model you can score, rank and compare with.
+
+Scoring encodes with the SAME `PairEncoder` (kind and max_length read from the
+model dir's `duelist.json`) that training used, so scores mean what training meant.
+
+The forward pass lives in ONE module-level function, `forward_scores(model, features,
+*, pad_token_id, device, batch_size, precision)`. It is the single seam for faster
+scoring: `engine/scorer.py` may replace what `RewardModel._forward` calls (batching,
+bf16) without touching anything else here. `score_batch` is a thin wrapper over it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .encoding import PairEncoder
+from .errors import InputError, ModelLoadError
+from .output import atomic_dir, read_meta, write_meta
+
+DEFAULT_MAX_LENGTH = 512
+
+
+def pad_batch(features: Sequence[dict[str, list[int]]], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """Right-pad a list of encoded features into tensors (input_ids, attention_mask, token types)."""
+    width = max(len(f["input_ids"]) for f in features)
+    out: dict[str, torch.Tensor] = {}
+    for key, fill in (("input_ids", pad_token_id), ("attention_mask", 0), ("token_type_ids", 0)):
+        if key not in features[0]:
+            continue
+        out[key] = torch.tensor([f[key] + [fill] * (width - len(f[key])) for f in features],
+                                dtype=torch.long)
+    return out
+
+
+def forward_scores(model: Any, features: Sequence[dict[str, list[int]]], *, pad_token_id: int,
+                   device: str | torch.device = "cpu", batch_size: int = 32,
+                   precision: str = "fp32") -> list[float]:
+    """Scores for encoded inputs, in input order. THE forward pass of scoring.
+
+    Inputs are sorted by length so each batch pads little, scored under
+    `torch.inference_mode()`, and put back in the caller's order. `precision` 'bf16'
+    turns on bf16 autocast (only worth it where `precision.bf16_supported`); the
+    default fp32 gives exactly what plain transformers gives.
+    """
+    from .precision import autocast
+
+    if not features:
+        return []
+    order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
+    scores = [0.0] * len(features)
+    model.eval()
+    with torch.inference_mode(), autocast(str(device), precision == "bf16"):
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            batch = pad_batch([features[i] for i in idx], pad_token_id)
+            batch = {k: v.to(device) for k, v in batch.items()}
+            logits = model(**batch).logits.float()
+            for i, value in zip(idx, logits[:, 0].tolist(), strict=True):
+                scores[i] = float(value)
+    return scores
+
+
+def model_position_limit(model: Any) -> int:
+    """The longest input the model's position embeddings allow (large when unbounded)."""
+    limit = getattr(model.config, "max_position_embeddings", None) or getattr(
+        model.config, "n_positions", None)
+    return int(limit) if limit else 1_000_000
+
+
+class RewardModel:
+    """A reward model plus the encoder it was trained with."""
+
+    def __init__(self, model: Any, tokenizer: Any, *, max_length: int = DEFAULT_MAX_LENGTH,
+                 meta: dict[str, Any] | None = None, device: str | None = None,
+                 path: str | None = None) -> None:
+        self.model = model
+        self.encoder = PairEncoder(tokenizer, max_length)
+        self.tokenizer = self.encoder.tokenizer
+        self.meta = dict(meta or {})
+        self.device = device or str(next(model.parameters()).device)
+        self.path = path
+        self.precision = "fp32"
+        self.batch_size = 32
+
+    # ---- loading and saving -------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path, *, device: str | None = None,
+             trust_remote_code: bool = False) -> RewardModel:
+        """Load a Duelist model dir (merged or LoRA adapter) or any HF seq-cls model dir."""
+        from .model_loading import load_sequence_classifier, load_tokenizer
+
+        path = Path(path).expanduser()
+        if not path.is_dir():
+            raise ModelLoadError(f"model directory '{path}' does not exist")
+        meta = read_meta(path)
+        max_length = int(meta.get("encoding", {}).get("max_length") or 0) or None
+        if (path / "adapter_config.json").exists():
+            net, tok = _load_adapter(path, meta, trust_remote_code=trust_remote_code)
+        else:
+            tok = load_tokenizer(str(path), trust_remote_code=trust_remote_code)
+            net = load_sequence_classifier(str(path), tok, num_labels=1,
+                                           trust_remote_code=trust_remote_code)
+        if max_length is None:
+            limit = getattr(tok, "model_max_length", DEFAULT_MAX_LENGTH) or DEFAULT_MAX_LENGTH
+            max_length = min(int(limit), DEFAULT_MAX_LENGTH, model_position_limit(net))
+        net.to(device or "cpu")
+        net.eval()
+        return cls(net, tok, max_length=max_length, meta=meta, device=device or "cpu",
+                   path=str(path))
+
+    def save(self, path: str | Path) -> Path:
+        """Write model, tokenizer and duelist.json atomically (temp dir + rename)."""
+        path = Path(path).expanduser()
+        with atomic_dir(path) as tmp:
+            self.model.save_pretrained(tmp)
+            self.tokenizer.save_pretrained(tmp)
+            meta = dict(self.meta)
+            meta["encoding"] = self.encoding_info()
+            meta.pop("libraries", None)
+            write_meta(tmp, meta)
+        self.path = str(path)
+        return path
+
+    def encoding_info(self) -> dict[str, Any]:
+        return {"kind": self.encoder.kind, "max_length": self.encoder.max_length}
+
+    # ---- scoring ------------------------------------------------------------
+
+    def _forward(self, features: Sequence[dict[str, list[int]]]) -> list[float]:
+        return forward_scores(self.model, features, pad_token_id=self.tokenizer.pad_token_id,
+                              device=self.device, batch_size=self.batch_size,
+                              precision=self.precision)
+
+    def score_batch(self, prompts: Sequence[str], responses: Sequence[str]) -> list[float]:
+        """One reward per (prompt, response) pair, in order."""
+        if len(prompts) != len(responses):
+            raise InputError(f"score_batch got {len(prompts)} prompts but {len(responses)} responses")
+        encoded = self.encoder.encode_many(list(prompts), list(responses))
+        return self._forward([e.features() for e in encoded])
+
+    def score(self, prompt: str, response: str) -> float:
+        return self.score_batch([prompt], [response])[0]
+
+    predict = score  # the AutoTrain guide's multi-aspect example calls `.predict`
+
+    def rank(self, prompt: str, responses: Sequence[str]) -> list[tuple[str, float]]:
+        """(response, score) pairs, best first (stable for ties)."""
+        scores = self.score_batch([prompt] * len(responses), list(responses))
+        order = sorted(range(len(responses)), key=lambda i: -scores[i])
+        return [(responses[i], scores[i]) for i in order]
+
+    def prob_better(self, prompt: str, a: str, b: str) -> float:
+        """P(a preferred over b) under Bradley-Terry: sigmoid(r(a) - r(b))."""
+        ra, rb = self.score_batch([prompt, prompt], [a, b])
+        return 1.0 / (1.0 + math.exp(-(ra - rb)))
+
+    def __repr__(self) -> str:
+        return (f"RewardModel(path={self.path!r}, encoding={self.encoder.kind}, "
+                f"max_length={self.encoder.max_length})")
+
+
+def _load_adapter(path: Path, meta: dict[str, Any], *, trust_remote_code: bool) -> tuple[Any, Any]:
+    """A LoRA adapter dir: base model from adapter_config + adapter (+ saved score head)."""
+    import json
+
+    from peft import PeftModel
+
+    from .model_loading import load_sequence_classifier, load_tokenizer
+
+    cfg = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
+    base = meta.get("base_model") or cfg.get("base_model_name_or_path")
+    if not base:
+        raise ModelLoadError(f"adapter directory '{path}' does not name its base model")
+    tok = load_tokenizer(str(path), trust_remote_code=trust_remote_code)
+    net = load_sequence_classifier(base, tok, num_labels=1, trust_remote_code=trust_remote_code)
+    try:
+        net = PeftModel.from_pretrained(net, str(path))
+    except Exception as exc:
+        raise ModelLoadError(f"cannot load LoRA adapter from '{path}': {exc}") from None
+    return net, tok
