@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from .annotations import AnnotationsMixin
+from .bulk import BulkImportMixin
 from .claims import ClaimsMixin
 from .comparisons import ComparisonsMixin
 from .connection import connect, write_transaction
@@ -26,7 +27,7 @@ from .settings import SettingsMixin
 
 
 class Store(ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin,
-            ClaimsMixin, QualityMixin, MergeMixin):
+            ClaimsMixin, QualityMixin, MergeMixin, BulkImportMixin):
     """A Duelist project database. Open with `Store.open(path)`."""
 
     def __init__(self, db: Database, path: str) -> None:
