@@ -80,6 +80,9 @@ def detect_shape(keys: set[str], cmap: ColumnMap, *, path: str, row: int) -> str
         return present[0]
     found = ", ".join(sorted(keys)) or "none"
     if not present:
+        near = _nearest(keys, cmap)
+        if near is not None:
+            check_columns(keys, near, cmap, path=path, row=row)
         raise InputError(
             "cannot tell the input shape from the columns (found: "
             f"{found}); expected prompt+response_a+response_b, prompt+responses, "
@@ -88,6 +91,15 @@ def detect_shape(keys: set[str], cmap: ColumnMap, *, path: str, row: int) -> str
             path=path, row=row)
     raise InputError(f"columns fit several shapes ({', '.join(present)}); pick one with --shape",
                      path=path, row=row)
+
+
+def _nearest(keys: set[str], cmap: ColumnMap) -> str | None:
+    """The shape a row almost fits (all but one column, beyond the prompt), if any."""
+    for shape, roles in _REQUIRED.items():
+        have = [r for r in roles if cmap.source(r) in keys]
+        if len(have) == len(roles) - 1 and len(have) >= 2 and "prompt" in have:
+            return shape
+    return None
 
 
 def check_columns(keys: set[str], shape: str, cmap: ColumnMap, *, path: str, row: int) -> None:
