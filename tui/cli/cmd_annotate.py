@@ -1,17 +1,62 @@
-"""`duelist annotate`: placeholder until its issue lands."""
+"""`duelist annotate`: judge comparisons in the terminal (the default command).
+
+`launch(db_path, **options)` is the programmatic entry (`duelist demo` uses it).
+Textual is imported only inside, so `duelist --help` and other commands stay fast.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
+from pathlib import Path
+from typing import Any
+
+from duelist.engine.errors import InputError
+from duelist.tui.cli import main as cli_main
+
+ORDERS = ("sequential", "random", "uncertainty")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("annotate", help="(not available yet)", description="Not available yet.")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = sub.add_parser(
+        "annotate", help="judge A/B comparisons (default command)",
+        description="Open the annotation screen: read a prompt and two responses, press a key "
+                    "to judge. Every judgement is committed to the database before the next "
+                    "item appears. Press ? in the app for every key.")
+    cli_main.add_db_option(p)
+    p.add_argument("--annotator", default=None, metavar="NAME",
+                   help="who is judging (default: $USER)")
+    p.add_argument("--order", choices=ORDERS, default="sequential",
+                   help="queue order; 'uncertainty' needs model scores and falls back to "
+                        "sequential without them (default: sequential)")
+    p.add_argument("--no-randomize", dest="randomize", action="store_false",
+                   help="always show the stored response A on the left")
+    p.add_argument("--seed", type=int, default=0, metavar="N",
+                   help="seed for side randomization and random order (default: 0)")
+    p.add_argument("--guidelines", default=None, metavar="FILE",
+                   help="Markdown file shown with g (default: assets/guidelines.md)")
     p.set_defaults(func=run)
 
 
+def launch(db_path: str | Path, **options: Any) -> int:
+    """Open the annotate app on `db_path` and block until the user quits.
+
+    Options: annotator, order, randomize, seed, guidelines (see AnnotateOptions).
+    """
+    from duelist.store import Store
+    from duelist.tui.app import AnnotateOptions, DuelistApp
+
+    guidelines = options.get("guidelines")
+    if guidelines is not None and not Path(guidelines).is_file():
+        raise InputError("guidelines file not found", path=str(guidelines))
+    store = Store.open(db_path)  # errors become one line in main, before the screen opens
+    try:
+        app = DuelistApp(store, AnnotateOptions(**options))
+        app.run()
+    finally:
+        store.close()
+    return int(app.return_code or 0)
+
+
 def run(args: argparse.Namespace) -> int:
-    print("duelist: error: 'annotate' is not available yet", file=sys.stderr)
-    return 2
+    return launch(args.db, annotator=args.annotator or "", order=args.order,
+                  randomize=args.randomize, seed=args.seed, guidelines=args.guidelines)

@@ -1,0 +1,136 @@
+"""`DuelistApp`: a thin shell that opens the store and shows the annotate screen.
+
+Why thin: every feature lives in a screen of its own. The app only owns what all
+screens share: the open `Store` (`app.store`), the annotation options
+(`app.options`), app-wide keys (`?` help, `g` guidelines, `q` quit) and the
+registry of extra screens in `duelist.tui.screens.registry` (add a screen there,
+not here; its key, command-palette entry and help line then appear on their own).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from duelist.store import Store
+from duelist.tui.screens import registry
+from duelist.tui.screens.annotate import AnnotateScreen
+from duelist.tui.session import Session
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+
+def default_annotator() -> str:
+    return os.environ.get("USER") or os.environ.get("USERNAME") or "annotator"
+
+
+@dataclass
+class AnnotateOptions:
+    """How this sitting serves and records judgements (see `duelist annotate --help`)."""
+
+    annotator: str = ""
+    order: str = "sequential"
+    randomize: bool = True
+    seed: int = 0
+    guidelines: str | Path | None = None
+    # Tests and snapshots: record duration_ms=1 instead of real time.
+    stamp_timing: bool = True
+
+    def __post_init__(self) -> None:
+        self.annotator = self.annotator or default_annotator()
+
+
+class DuelistApp(App[int]):
+    TITLE = "Duelist"
+    CSS_PATH = "styles/app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("g", "guidelines", "Guidelines"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, store: Store | str | Path, options: AnnotateOptions | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._owns_store = not isinstance(store, Store)
+        self.store = store if isinstance(store, Store) else Store.open(store)
+        self.options = options or AnnotateOptions()
+        self.session = Session(self.store, self.options.annotator, order=self.options.order,
+                               seed=self.options.seed, randomize=self.options.randomize)
+        for entry in registry.SCREENS:
+            self.bind(entry.key, f"open_screen({entry.name!r})", description=entry.description)
+
+    def on_mount(self) -> None:
+        self.push_screen(AnnotateScreen(self.session, stamp_timing=self.options.stamp_timing))
+
+    def on_unmount(self) -> None:
+        if self._owns_store:
+            self.store.close()
+
+    # ---- registry ------------------------------------------------------------
+    def action_open_screen(self, name: str) -> None:
+        """Open a registered screen by name (bindings and the command palette use it)."""
+        entry = registry.find(name)
+        if entry is None:
+            self.notify(f"No screen called {name!r}.", markup=False, severity="warning")
+            return
+        self.push_screen(entry.build(self))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "Every key binding", self.action_help)
+        yield SystemCommand("Guidelines", "Annotation guidelines", self.action_guidelines)
+        for entry in registry.SCREENS:
+            yield SystemCommand(entry.description, f"key {entry.key}",
+                                lambda name=entry.name: self.action_open_screen(name))
+
+    # ---- help and guidelines ---------------------------------------------------
+    def help_sections(self, screen: Screen[Any] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Every binding: the given screen's (default: the one on top), then the app's.
+
+        Built from the live Binding objects and the registry, so adding a key
+        anywhere shows up here with no extra step.
+        """
+        from duelist.tui.screens.help import key_label
+
+        screen = screen or self.screen
+        sections: list[tuple[str, list[tuple[str, str]]]] = []
+        own = [(key_label(b), b.description) for b in _bindings(type(screen)) if b.description]
+        own += list(getattr(screen, "HELP_EXTRA", []))
+        if own:
+            title = getattr(screen, "HELP_TITLE", type(screen).__name__.removesuffix("Screen"))
+            sections.append((title, own))
+        app_rows = [(key_label(b), b.description) for b in _bindings(type(self)) if b.description]
+        app_rows += [(e.key, e.description) for e in registry.SCREENS]
+        app_rows.append(("ctrl+p", "Command palette"))
+        sections.append(("Everywhere", app_rows))
+        return sections
+
+    def action_help(self) -> None:
+        from duelist.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.help_sections()))
+
+    def action_guidelines(self) -> None:
+        from duelist.tui.screens.guidelines import GuidelinesScreen, load_guidelines
+
+        if not isinstance(self.screen, GuidelinesScreen):
+            self.push_screen(GuidelinesScreen(load_guidelines(self.options.guidelines)))
+
+
+def _bindings(cls: type) -> list[Binding]:
+    """Bindings declared on a class and its bases (most derived first, no repeats)."""
+    seen: set[str] = set()
+    out: list[Binding] = []
+    for klass in cls.__mro__:
+        for b in klass.__dict__.get("BINDINGS", []):
+            if isinstance(b, Binding) and b.key not in seen and klass.__module__.startswith("duelist"):
+                seen.add(b.key)
+                out.append(b)
+    return out

@@ -1,0 +1,230 @@
+"""The annotate screen: a prompt, two responses, and keys to judge them.
+
+Flow per key: the session commits the judgement (durably), then the screen shows
+the next item and restarts the decision clock. The clock starts when the item has
+been painted (`call_after_refresh`), so `duration_ms` measures what the annotator
+saw, not how long we took to draw it.
+
+Env vars (for benchmarks and crash tests, see `duelist.tui.session` too):
+`DUELIST_FIRST_PAINT_FILE`: write `time.time()` there once the first comparison
+has been painted (launch-time benchmark).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import ClassVar
+
+from duelist.store import Comparison, Store
+from duelist.tui.sanitize import one_line
+from duelist.tui.session import Pick, Session, shown_choice
+from duelist.tui.widgets.progress_panel import ProgressPanel
+from duelist.tui.widgets.prompt_view import PromptView
+from duelist.tui.widgets.response_panel import ResponsePanel
+from duelist.tui.widgets.word_diff import word_diff
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+FIRST_PAINT_ENV = "DUELIST_FIRST_PAINT_FILE"
+
+
+class AnnotateScreen(Screen[None]):
+    CSS_PATH = "../styles/annotate.tcss"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1,a,left", "pick('left')", "A better", key_display="1/a/←"),
+        Binding("2,b,right", "pick('right')", "B better", key_display="2/b/→"),
+        Binding("t", "pick('tie')", "Tie"),
+        Binding("x", "pick('both_bad')", "Both bad"),
+        Binding("s", "pick('skip')", "Skip"),
+        Binding("u", "undo", "Undo"),
+        Binding("n", "next", "Next", show=False),
+        Binding("p", "prev", "Previous", show=False),
+        Binding("r", "note", "Note"),
+        Binding("m", "toggle_raw", "Raw/Markdown", show=False),
+        Binding("d", "toggle_diff", "Diff", show=False),
+    ]
+    # Shown by the help screen next to the bindings.
+    HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [("click", "Pick the clicked response (A or B)")]
+
+    def __init__(self, session: Session, *, stamp_timing: bool = True) -> None:
+        super().__init__()
+        self.session = session
+        self.stamp_timing = stamp_timing
+        self._shown_at = time.monotonic()
+        self._first_paint_done = False
+        self.view = "markdown"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="topbar"):
+            yield Label(Text("Duelist", style="bold"), id="brand")
+            yield Label("", id="item-info")
+            yield Label("", id="saved")
+        yield ProgressPanel(id="progress")
+        yield PromptView(id="prompt")
+        with Horizontal(id="pair"):
+            yield ResponsePanel("left", "A", id="left")
+            yield ResponsePanel("right", "B", id="right")
+        with Vertical(id="status"):
+            yield Static("", id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        item = self.session.start()
+        self._show(item)
+        if self.session.notice:
+            self.notify(self.session.notice, title="Queue order", markup=False, timeout=8)
+        self._count_progress()
+
+    # ---- rendering -----------------------------------------------------------
+    def _show(self, item: Comparison | None) -> None:
+        """Render `item` (or the end-of-queue state) and restart the clock."""
+        self.query_one("#progress", ProgressPanel).show(self.session.progress)
+        left, right = self.query_one("#left", ResponsePanel), self.query_one("#right", ResponsePanel)
+        info = self.query_one("#item-info", Label)
+        if item is None:
+            info.update(Text(f"{self.session.annotator} · queue finished", end=""))
+            self.query_one("#prompt", PromptView).show(
+                "Nothing left to judge: every comparison has a judgement from you. "
+                "Press u to undo, p to go back, q to quit.", None)
+            left.set_text("")
+            right.set_text("")
+            self._status()
+            return
+        swapped = self.session.swapped(item.id)
+        a_text, b_text = ((item.response_b, item.response_a) if swapped
+                          else (item.response_a, item.response_b))
+        source = f" · {one_line(item.source, 40)}" if item.source else ""
+        info.update(Text(f"{one_line(self.session.annotator, 30)} · #{item.id}{source}", end=""))
+        self.query_one("#prompt", PromptView).show(item.prompt, item.prompt_messages)
+        left.set_text(a_text)
+        right.set_text(b_text)
+        if self.view == "diff":
+            self._apply_diff()
+        self._status()
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        self._shown_at = time.monotonic()
+        if not self._first_paint_done:
+            self._first_paint_done = True
+            path = os.environ.get(FIRST_PAINT_ENV)
+            if path:
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(f"{time.time():.6f}\n")
+
+    def _status(self) -> None:
+        s, item = self.session, self.session.current
+        parts = []
+        if item is not None and item.id in s.judged:
+            parts.append(f"judged: {shown_choice(s.judged[item.id].choice, s.swapped(item.id))}")
+        note = s.note_for_current()
+        if note:
+            parts.append(f"note: {one_line(note, 60)}")
+        parts.append(f"view: {self.view}")
+        if s.randomize:
+            parts.append("sides randomized")
+        self.query_one("#status-line", Static).update(Text("  ·  ".join(parts), end=""))
+
+    def _apply_diff(self) -> None:
+        left, right = self.query_one("#left", ResponsePanel), self.query_one("#right", ResponsePanel)
+        dl, dr = word_diff(left._text, right._text)
+        left.set_diff(dl)
+        right.set_diff(dr)
+
+    @work(thread=True, exclusive=True, group="progress", exit_on_error=False)
+    def _count_progress(self) -> None:
+        """Count totals with a separate read connection, off the UI thread."""
+        s = self.session
+        reader = None
+        if s.store.path != ":memory:":
+            try:
+                reader = Store.open(s.store.path, readonly=True)
+            except Exception:
+                reader = None
+        try:
+            s.load_progress(reader)
+        finally:
+            if reader is not None:
+                reader.close()
+        self.app.call_from_thread(self._refresh_progress)
+
+    def _refresh_progress(self) -> None:
+        self.query_one("#progress", ProgressPanel).show(self.session.progress)
+
+    def _saved(self, text: str) -> None:
+        saved = self.query_one("#saved", Label)
+        saved.update(Text(text, end=""))
+        saved.add_class("on")
+        self.set_timer(1.5, lambda: saved.remove_class("on"))
+
+    # ---- actions -------------------------------------------------------------
+    def action_pick(self, pick: Pick) -> None:
+        if self.session.current is None:
+            self.notify("Nothing to judge here.", markup=False)
+            return
+        elapsed = (time.monotonic() - self._shown_at) * 1000
+        ann = self.session.judge(pick, int(elapsed) if self.stamp_timing else 1)
+        self._saved(f"✓ saved #{ann.id}")  # only after the COMMIT returned
+        self._show(self.session.current)
+
+    @on(ResponsePanel.Picked)
+    def _clicked(self, event: ResponsePanel.Picked) -> None:
+        self.action_pick(event.side)  # type: ignore[arg-type]
+
+    def action_undo(self) -> None:
+        ann = self.session.undo()
+        if ann is None:
+            self.notify("Nothing to undo in this session.", markup=False)
+            return
+        self._saved(f"↶ undone #{ann.id}")
+        self._show(self.session.current)
+
+    def action_next(self) -> None:
+        self._show(self.session.next())
+
+    def action_prev(self) -> None:
+        before = self.session.cursor
+        item = self.session.prev()
+        if self.session.cursor == before:
+            self.notify("This is the first item of the session.", markup=False)
+        self._show(item)
+
+    def action_note(self) -> None:
+        from duelist.tui.screens.note import NoteScreen
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            target = self.session.add_note(text)
+            if target is None:
+                self.notify("No judgement to attach a note to yet.", markup=False)
+            elif isinstance(target, int):
+                self.notify("Note kept; it is saved with your judgement of this item.",
+                            markup=False)
+            else:
+                self._saved(f"✓ note saved #{target.id}")
+            self._status()
+
+        self.app.push_screen(NoteScreen(self.session.note_for_current()), done)
+
+    def action_toggle_raw(self) -> None:
+        self._set_view("markdown" if self.view == "raw" else "raw")
+
+    def action_toggle_diff(self) -> None:
+        self._set_view("markdown" if self.view == "diff" else "diff")
+
+    def _set_view(self, view: str) -> None:
+        self.view = view
+        if view == "diff":
+            self._apply_diff()
+        for panel in self.query(ResponsePanel):
+            panel.view = view  # type: ignore[assignment]
+        self._status()
