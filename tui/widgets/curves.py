@@ -1,0 +1,64 @@
+"""Training curves as real plots (textual-plotext), fed whole series by the dashboard.
+
+Why the widget stays dumb: it never reads events or the store. The dashboard hands
+it complete (x, y) series from a `RunState` snapshot, so a live run, a picked-up
+run and a run re-opened from history draw identically, and a replaced (skipped)
+update message can never leave a gap in a curve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from duelist.tui.run_state import Point
+from textual_plotext import PlotextPlot
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One named line: its points and a plotext colour name."""
+
+    label: str
+    points: Sequence[Point]
+    color: str
+
+
+class CurvePlot(PlotextPlot):
+    """A line plot of one quantity against the optimizer step."""
+
+    def __init__(self, title: str, *, y_range: tuple[float, float] | None = None,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.title_text = title
+        self.y_range = y_range
+        self._signature: tuple = ()
+        self.set_series([])
+
+    def set_series(self, series: list[Series], x_max: int | None = None) -> None:
+        """Replace what is drawn; cheap no-op when nothing changed."""
+        signature = (tuple((s.label, len(s.points), s.points[-1].value if s.points else None)
+                           for s in series), x_max)
+        if signature == self._signature:
+            return
+        self._signature = signature
+        plt = self.plt
+        plt.clear_figure()
+        plt.title(self.title_text)
+        plt.xlabel("step")
+        drawn = False
+        for s in series:
+            if not s.points:
+                continue
+            xs = [p.step for p in s.points]
+            ys = [p.value for p in s.points]
+            marker = "braille" if len(xs) > 1 else "dot"
+            plt.plot(xs, ys, label=s.label, color=s.color, marker=marker)
+            drawn = True
+        if not drawn:
+            plt.title(f"{self.title_text} (waiting for the first step)")
+        if self.y_range is not None:
+            plt.ylim(*self.y_range)
+        if x_max:
+            plt.xlim(0, max(1, x_max))
+        self.refresh()
