@@ -24,10 +24,12 @@ from .registry import RegistryMixin
 from .runs import RunsMixin
 from .scores import ScoresMixin
 from .settings import SettingsMixin
+from .stats import StatsMixin
 
 
 class Store(ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin,
-            ClaimsMixin, QualityMixin, MergeMixin, BulkImportMixin):
+            ClaimsMixin, QualityMixin, MergeMixin, BulkImportMixin,
+            StatsMixin):
     """A Duelist project database. Open with `Store.open(path)`."""
 
     def __init__(self, db: Database, path: str) -> None:
