@@ -51,7 +51,6 @@ class Thresholds:
     random_p: float = 0.05  # one-sided: agreement no better than a coin -> random
     adversarial_p: float = 0.01  # one-sided: agreement worse than a coin
     too_fast_rate: float = 0.25  # share of judgements under the reading floor
-    min_gold: int = 8  # gold items needed to judge on gold accuracy
 
 
 DEFAULT_FLOOR = ReadingFloor()
@@ -160,12 +159,10 @@ def annotator_stats(facts: list, *, margins: Mapping[int, object] | None = None,
 def flags_for(st: AnnotatorStats, t: Thresholds = DEFAULT_THRESHOLDS) -> list[str]:
     """Human-readable warnings, most serious first."""
     flags: list[str] = []
-    # Accuracy evidence: gold when there is enough of it, else agreement with the others.
-    if st.gold_n >= t.min_gold:
-        k, n = st.gold_correct, st.gold_n
-    else:
-        k, n = st.majority_agree, st.majority_n
-    if n >= t.min_items or (st.gold_n >= t.min_gold and n == st.gold_n):
+    # Accuracy evidence: gold answers and agreement with the others, pooled. Either
+    # alone is thin early on; a coin-flipper sits near 1/2 on both.
+    k, n = st.gold_correct + st.majority_agree, st.gold_n + st.majority_n
+    if n >= t.min_items:
         if binom_less(k, n) < t.adversarial_p:
             flags.append("adversarial")
         elif binom_greater(k, n) > t.random_p:
