@@ -45,11 +45,18 @@ class Outcome:
 
 Policy = Callable[[list[Vote], Mapping[str, float] | None], Outcome]
 _POLICIES: dict[str, Policy] = {}
+_WEIGHTS_FROM: dict[str, Callable[[Store], Mapping[str, float]]] = {}
 
 
-def register_policy(name: str, policy: Policy) -> None:
-    """Make `policy` available by name to resolve_pairs, export and train."""
+def register_policy(name: str, policy: Policy,
+                    weights_from: Callable[[Store], Mapping[str, float]] | None = None) -> None:
+    """Make `policy` available by name to resolve_pairs, export and train.
+
+    `weights_from(store)` supplies annotator weights when the caller passes none
+    (the weighted policy estimates reliability from the store)."""
     _POLICIES[name] = policy
+    if weights_from is not None:
+        _WEIGHTS_FROM[name] = weights_from
 
 
 def policies() -> list[str]:
@@ -125,6 +132,8 @@ def resolve_pairs(store: Store, policy: str | Policy = "majority",
     fn = _POLICIES.get(policy) if isinstance(policy, str) else policy
     if fn is None:
         raise DuelistError(f"unknown resolution policy '{policy}' (use one of {', '.join(policies())})")
+    if weights is None and isinstance(policy, str) and policy in _WEIGHTS_FROM:
+        weights = _WEIGHTS_FROM[policy](store)
     votes = latest_votes(store)
     counts: dict[str, int] = {"judged": len(votes), "pairs": 0, "tie": 0, "both_bad": 0,
                               "skip": 0, "conflict": 0}
@@ -159,3 +168,7 @@ def _provenance(source: str, cast: list[Vote], outcome: Outcome) -> dict[str, An
         "votes": " ".join(f"{k}={tally[k]}" for k in (*VOTE_CHOICES, "skip") if k in tally),
         "agreement": round(outcome.weight, 4),
     }
+
+
+# The reliability-weighted policy lives with the quality code; importing it registers it.
+from .quality import policy as _weighted_policy  # noqa: E402, F401

@@ -60,3 +60,31 @@ def test_reliability_weighting_beats_majority(simulated):
     print(f"\nresolution accuracy on {len(ordinary)} simulated items: "
           f"majority {majority:.3f}, reliability-weighted {weighted:.3f}")
     assert weighted > majority + 0.05
+
+
+def test_weighted_policy_through_resolve_pairs(simulated):
+    """The policy export and training use: `resolve_pairs(store, "weighted")`."""
+    from duelist.engine.resolve import policies, resolve_pairs
+
+    store, truth = simulated
+    assert "weighted" in policies()
+    gold = store.gold_answers()
+
+    def accuracy(policy: str) -> float:
+        pairs = [p for p in resolve_pairs(store, policy).pairs if p.comparison_id not in gold]
+        right = 0
+        for p in pairs:
+            c = store.get_comparison(p.comparison_id)
+            right += (p.chosen == c.response_a) == (truth[c.id] == "a")
+        return right / (len(truth) - len(gold))
+
+    maj, wtd = accuracy("majority"), accuracy("weighted")
+    print(f"\nresolve_pairs accuracy: majority {maj:.3f}, weighted {wtd:.3f}")
+    assert wtd > maj + 0.05
+    # Explicit weights win over the estimate: trusting only 'eve' (the adversary)
+    # must make the weighted policy worse than majority.
+    only_eve = {"ada": 0.01, "bob": 0.01, "cat": 0.01, "dan": 0.01, "eve": 5.0}
+    bad = resolve_pairs(store, "weighted", weights=only_eve).pairs
+    right = sum((p.chosen == store.get_comparison(p.comparison_id).response_a)
+                == (truth[p.comparison_id] == "a") for p in bad if p.comparison_id not in gold)
+    assert right / (len(truth) - len(gold)) < maj
