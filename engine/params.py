@@ -111,6 +111,9 @@ class RewardParams:
                                         "never run downloaded code unless asked.")
     ensemble: int = _f(1, "Train K models with different seeds (uncertainty for active learning).")
     logging_steps: int = _f(10, "Emit a step event every N optimizer steps.")
+    save_steps: int | None = _f(
+        None, "Checkpoint (for --resume) every N optimizer steps. Default: at every evaluation, "
+              "else once per epoch: cheap for small models, and enough to resume a long run.")
     max_steps: int = _f(-1, "Stop after N optimizer steps (-1: run all epochs). For smoke runs.")
     project_root: str = _f(".", "Folder that project_name is relative to.")
 
@@ -150,6 +153,8 @@ class RewardParams:
         self._validate_eval()
         if self.num_processes is not None:
             _positive("num_processes", self.num_processes)
+        if self.save_steps is not None:
+            _positive("save_steps", self.save_steps)
         check_project_name(self.project_name)
 
     def _validate_peft(self) -> None:
