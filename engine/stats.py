@@ -13,6 +13,7 @@ from typing import Any
 
 from duelist.store import Store
 
+from .quality.report import quality_section
 from .resolve import resolve_pairs
 
 Section = Callable[[Store], dict[str, Any]]
@@ -55,6 +56,7 @@ register_section("sources", lambda store: store.source_counts())
 register_section("annotators", _annotators)
 register_section("resolution", _resolution)
 register_section("training", _runs)
+register_section("quality", quality_section)  # agreement, annotator stats, flags
 
 
 def build_stats(store: Store, only: list[str] | None = None) -> dict[str, Any]:

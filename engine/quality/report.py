@@ -84,3 +84,20 @@ def store_report(store, *, floor: ReadingFloor = DEFAULT_FLOOR,
     if model is not None:
         report.model_id, report.model_name = model.id, model.name
     return report
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def quality_section(store) -> dict[str, Any]:
+    """The `quality` section of `duelist stats` (and its --json): plain, rounded data."""
+    data = _rounded(store_report(store).to_dict())
+    data["flagged"] = {a["annotator"]: a["flags"] for a in data["annotators"] if a["flags"]}
+    return data

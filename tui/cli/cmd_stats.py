@@ -13,6 +13,7 @@ from duelist.store import Store, StoreError
 from duelist.tui.sanitize import clean
 
 from . import main as cli
+from .stats_quality import render_quality
 
 Renderer = Callable[[dict[str, Any]], list[str]]
 RENDERERS: dict[str, Renderer] = {}
@@ -67,6 +68,7 @@ def _sources_block(d: dict[str, Any]) -> list[str]:
 
 
 RENDERERS["sources"] = _sources_block
+RENDERERS["quality"] = render_quality
 
 
 def render(stats: dict[str, Any]) -> str:

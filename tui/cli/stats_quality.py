@@ -1,0 +1,72 @@
+"""Plain-text rendering of the `quality` section of `duelist stats`.
+
+Kept apart from cmd_stats.py so the counts and the agreement report each stay
+small; cmd_stats registers `render_quality` in its RENDERERS table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from duelist.tui.sanitize import clean
+
+
+def _num(value: float | None, fmt: str = "{:.2f}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+COLUMNS = ("annotator", "n", "med s", "left", "p(left)", "w/maj", "w/model", "fast", "gold",
+           "weight", "flags")
+
+
+def annotator_rows(annotators: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """One row of display strings per annotator (shared with the TUI stats screen)."""
+    rows = []
+    for a in annotators:
+        gold = f"{a['gold_correct']}/{a['gold_n']}" if a["gold_n"] else "-"
+        rows.append((clean(a["annotator"]), str(a["count"]), _num(a["median_s"], "{:.1f}"),
+                     _pct(a["left_rate"]), _p(a["left_p"]), _pct(a["majority_rate"]),
+                     _pct(a["model_rate"]), _pct(a["too_fast_rate"]), gold,
+                     _num(a["weight"]), ", ".join(a["flags"]) or "ok"))
+    return rows
+
+
+def summary_lines(d: dict[str, Any]) -> list[str]:
+    """Agreement headline and pairwise kappas."""
+    lines = [f"agreement    Fleiss kappa {_num(d['fleiss_kappa'])}, Krippendorff alpha "
+             f"{_num(d['krippendorff_alpha'])} over {d['overlapping_items']} items with 2+ judges"]
+    shown = [p for p in d["pairs"] if p["kappa"] is not None]
+    if shown:
+        lines.append("  Cohen kappa by pair: " + ", ".join(
+            f"{clean(p['first'])}~{clean(p['second'])} {p['kappa']:.2f} ({p['shared']})"
+            for p in shown))
+    model = d.get("model_name")
+    if model:
+        lines.append(f"  model agreement uses {clean(model)} ({d['scored_items']} scored items)")
+    return lines
+
+
+def render_quality(d: dict[str, Any]) -> list[str]:
+    if not d["annotators"]:
+        return ["agreement    no judgements yet"]
+    lines = summary_lines(d)
+    rows = [COLUMNS, *annotator_rows(d["annotators"])]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS) - 1)]
+    for r in rows:
+        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:-1], widths[1:], strict=True)]
+        lines.append("  " + "  ".join(cells) + "  " + r[-1])
+    flagged = d.get("flagged") or {}
+    if flagged:
+        lines.append("flagged      " + "; ".join(
+            f"{clean(who)}: {', '.join(flags)}" for who, flags in flagged.items()))
+    return lines
