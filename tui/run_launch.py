@@ -17,6 +17,7 @@ No torch here: the heavy work happens in `python -m duelist.engine.worker`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -268,8 +269,21 @@ def start_worker(argv: list[str], run_dir: Path) -> subprocess.Popen[bytes]:
     return process
 
 
-def pid_alive(pid: int | None) -> bool:
-    """Is `pid` a live (not zombie) training worker? Guards against pid reuse on Linux."""
+def stream_path(run_dir: Path) -> Path:
+    """Where a run's events can be read back: our captured stdout, else the worker's own
+    events.jsonl (also for runs started by `duelist train`, whose folder differs)."""
+    for candidate in (run_dir / STDOUT_NAME, run_dir.parent / STDOUT_NAME,
+                      run_dir / "events.jsonl", run_dir / "model.run" / "events.jsonl"):
+        if candidate.exists():
+            return candidate
+    return run_dir / STDOUT_NAME
+
+
+def pid_alive(pid: int | None, run_id: int | None = None) -> bool:
+    """Is `pid` a live (not zombie) process, and, with `run_id`, the worker of that run?
+
+    The run-id check guards against pid reuse after a reboot or a long pause (Linux).
+    """
     if not pid or pid <= 0:
         return False
     try:
@@ -284,8 +298,12 @@ def pid_alive(pid: int | None) -> bool:
             stat = (proc / "stat").read_text()
             if stat.rsplit(")", 1)[-1].split()[0] == "Z":
                 return False
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
-            return b"duelist.engine.worker" in cmdline
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+            if run_id is None:
+                return True
+            ours = any(a == b"--run-id" and b == str(run_id).encode()
+                       for a, b in itertools.pairwise(args))
+            return ours or any(b"duelist" in a for a in args)  # e.g. `duelist train` itself
         except OSError:
             return False
     return True

@@ -129,7 +129,7 @@ class Watch:
     def alive(self) -> bool:
         if self.process is not None:
             return self.process.poll() is None
-        return rl.pid_alive(self.pid)
+        return rl.pid_alive(self.pid, self.run_id)
 
     def exit_note(self) -> str:
         """Why the process ended, when we can know (only for our own child)."""
@@ -209,18 +209,19 @@ class RunMonitor:
         reads a few rows and checks pids.
         """
         followed = None
-        with Store.open(self.db_path) as store:
-            for run in store.list_runs():
-                if run.status not in {"queued", "running"}:
-                    continue
-                if followed is None and not self.active and rl.pid_alive(run.pid) and run.run_dir:
-                    followed = run
-                    continue
-                if not rl.pid_alive(run.pid):
-                    tail = rl.tail_lines(Path(run.run_dir or "") / rl.STDERR_NAME, 6)
-                    store.update_run(run.id, status="interrupted", finished_at=rl.utc_now(),
-                                     error="\n".join(["the app closed and the worker is gone; "
-                                                      "the run did not finish", *tail]))
+        store: Store = self.app.store  # type: ignore[attr-defined]
+        for run in store.list_runs():
+            if run.status not in {"queued", "running"}:
+                continue
+            alive = rl.pid_alive(run.pid, run.id)
+            if followed is None and not self.active and alive and run.run_dir:
+                followed = run
+                continue
+            if not alive:
+                tail = rl.tail_lines(Path(run.run_dir or "") / rl.STDERR_NAME, 6)
+                store.update_run(run.id, status="interrupted", finished_at=rl.utc_now(),
+                                 error="\n".join(["the app closed and the worker is gone; "
+                                                  "the run did not finish", *tail]))
         if followed is not None:
             self._cancel.clear()
             self.state = RunState(followed.id, followed.name, str(followed.config.get("model", "")))
@@ -237,9 +238,8 @@ class RunMonitor:
         state = self.state or RunState(watch.run_id)
         self.state = state
         self._post(lambda: RunStarted(watch.run_id))
-        stdout = watch.run_dir / rl.STDOUT_NAME
-        tail = EventTail(stdout if stdout.exists() or watch.process else
-                         watch.run_dir / "events.jsonl")
+        tail = EventTail(watch.run_dir / rl.STDOUT_NAME if watch.process is not None
+                         else rl.stream_path(watch.run_dir))
         worker = get_current_worker()
         try:
             while True:
@@ -306,8 +306,8 @@ class RunMonitor:
             text, severity = f"Run {run_id} cancelled", "warning"
         else:
             text, severity = f"Run {run_id} failed: {one_line(view.error, 160)}", "error"
-        with contextlib.suppress(Exception):
-            self.app.call_from_thread(self.app.notify, text, severity=severity, markup=False)
+        with contextlib.suppress(Exception):  # notify only posts a message: thread-safe
+            self.app.notify(text, severity=severity, markup=False, timeout=8)
 
     # -- cancel / leave ---------------------------------------------------------------------
     def cancel(self) -> bool:
@@ -330,6 +330,7 @@ class RunMonitor:
         if watch is None:
             return
         self._cancel.set()
+        self._detach.set()  # the reader stops here; this method settles the run itself
         if watch.pid:
             rl.stop_process_group(watch.pid, watch.process, grace_s=timeout_s)
         with Store.open(self.db_path) as store:
@@ -352,3 +353,46 @@ def monitor_for(app: App[Any]) -> RunMonitor:
         monitor = RunMonitor(app, app.store.path)  # type: ignore[attr-defined]
         app._duelist_run_monitor = monitor  # type: ignore[attr-defined]
     return monitor
+
+
+def pick_up_left_run(app: App[Any]) -> None:
+    """App start: follow a run that a previous sitting left running; close dead ones."""
+    try:  # after the first paint: the annotate screen comes first
+        run = monitor_for(app).recover()
+    except Exception as exc:  # a broken run row must not stop the app from opening
+        app.notify(f"Could not check earlier runs: {one_line(str(exc), 200)}",
+                   severity="warning", markup=False)
+        return
+    if run is not None:
+        app.notify(f"Run {run.id} is still training: press T to watch it.", markup=False)
+
+
+def ask_before_quit(app: App[Any]) -> bool:
+    """On quit with a run going, ask: stop it, or leave it running (picked up next start).
+
+    Returns True when the question is showing, so the caller must not exit yet.
+    """
+    from duelist.tui.screens.choice import ChoiceScreen
+
+    monitor = monitor_for(app)
+    if isinstance(app.screen, ChoiceScreen):
+        return True
+    if not monitor.active:
+        return False
+    run_id = monitor.watch.run_id if monitor.watch else None
+
+    def answered(value: str | None) -> None:
+        if value == "stop":
+            monitor.stop_now()
+            app.exit()
+        elif value == "leave":
+            monitor.leave_running()
+            app.exit()
+
+    label = f"Run {run_id}" if run_id is not None else "A training run"
+    app.push_screen(ChoiceScreen(
+        f"{label} is still training. Stop it, or leave it running? A run left running "
+        "keeps training and is picked up the next time Duelist opens on this project.",
+        [("s", "Stop it and quit", "stop"), ("l", "Leave it running and quit", "leave")]),
+        answered)
+    return True

@@ -55,6 +55,8 @@ class AppScreen:
 
 # ---- register app-level screens below (one line each) --------------------------
 SCREENS: list[AppScreen] = [
+    AppScreen("T", "train", "Train a reward model", "duelist.tui.screens.train_form:open_training"),
+    AppScreen("H", "runs", "Training runs and models", "duelist.tui.screens.history:HistoryScreen"),
 ]
 # ---------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ class CurvePlot(PlotextPlot):
         self.title_text = title
         self.y_range = y_range
         self._signature: tuple = ()
+        self.points_drawn = 0
         self.set_series([])
 
     def set_series(self, series: list[Series], x_max: int | None = None) -> None:
@@ -47,6 +48,7 @@ class CurvePlot(PlotextPlot):
         plt.title(self.title_text)
         plt.xlabel("step")
         drawn = False
+        self.points_drawn = sum(len(s.points) for s in series)
         for s in series:
             if not s.points:
                 continue
