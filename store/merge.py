@@ -100,6 +100,9 @@ def _merge_one(target, src: str, db, existing: dict, report: MergeReport,
         progress(src, 0, 0)
     for row in db.query("SELECT * FROM annotations ORDER BY id"):
         report.annotations_seen += 1
+        if row["comparison_id"] not in placed:
+            raise StoreError(f"{src}: judgement {row['id']} refers to comparison "
+                             f"{row['comparison_id']}, which is missing; nothing was merged")
         tid, flipped, h = placed[row["comparison_id"]]
         choice = flip_choice(row["choice"]) if flipped else row["choice"]
         swapped = int(bool(row["shown_swapped"]) != flipped)
