@@ -17,6 +17,7 @@ The pipeline, and why each step is ours rather than TRL's default:
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,15 @@ def _reward_config(params: RewardParams, *, device: str, precision: str, evaluat
     else:
         save = {"save_strategy": "epoch"}
     best = params.load_best_model_at_end and evaluating
+    with warnings.catch_warnings():
+        # transformers 5 renames gradient_checkpointing; TRL 1.16 still reads the old name.
+        warnings.simplefilter("ignore", FutureWarning)
+        return _make_config(RewardConfig, params, device, precision, eval_strategy, best, save,
+                            evaluating)
+
+
+def _make_config(RewardConfig: Any, params: RewardParams, device: str, precision: str,
+                 eval_strategy: str, best: bool, save: dict[str, Any], evaluating: bool) -> Any:
     return RewardConfig(
         output_dir=str(params.run_dir / "checkpoints"),
         num_train_epochs=params.epochs,
@@ -219,6 +229,8 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
         else:
             emit("log", message=f"resuming from {Path(resume_from).name}")
     result = trainer.train(resume_from_checkpoint=resume_from)
+    if not trainer.is_world_process_zero():
+        return None  # type: ignore[return-value]  # under accelerate, rank 0 writes the model
     trained = trainer.model
     trained.eval()
 
