@@ -254,8 +254,12 @@ def launch(db_path: str | Path, form: TrainForm,
 
 
 def worker_command(db_path: str | Path, run_id: int, params_path: Path) -> list[str]:
-    return [sys.executable, "-m", "duelist.engine.worker", "--params", str(params_path),
-            "--db", str(Path(db_path).resolve()), "--run-id", str(run_id)]
+    """`python -m duelist.engine.worker ...`, or `accelerate launch` of it when several GPUs
+    are visible: the engine decides, the same way for the CLI and the app."""
+    from duelist.engine.launch import build_worker_command, worker_args
+
+    args = worker_args(params_path, db=str(Path(db_path).resolve()), run_id=run_id)
+    return build_worker_command(args, python=sys.executable)
 
 
 def start_worker(argv: list[str], run_dir: Path) -> subprocess.Popen[bytes]:
@@ -277,6 +281,14 @@ def stream_path(run_dir: Path) -> Path:
         if candidate.exists():
             return candidate
     return run_dir / STDOUT_NAME
+
+
+def stderr_path(run_dir: Path) -> Path:
+    """The worker's captured stderr (the worker may record its own sub-folder as run_dir)."""
+    for candidate in (run_dir / STDERR_NAME, run_dir.parent / STDERR_NAME):
+        if candidate.exists():
+            return candidate
+    return run_dir / STDERR_NAME
 
 
 def pid_alive(pid: int | None, run_id: int | None = None) -> bool:
@@ -312,9 +324,18 @@ def pid_alive(pid: int | None, run_id: int | None = None) -> bool:
 def stop_process_group(pid: int, process: subprocess.Popen[bytes] | None = None,
                        grace_s: float = 5.0) -> None:
     """SIGTERM the worker's whole group, then SIGKILL whatever is left after `grace_s`."""
+    try:
+        group = os.getpgid(pid)  # the launcher's group, also when pid is a child of it
+    except (ProcessLookupError, PermissionError):
+        return
+    if group == os.getpgid(0):  # never signal our own group (the app itself)
+        group = 0
     for sig in (signal.SIGTERM, signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)
+            if group:
+                os.killpg(group, sig)
+            else:
+                os.kill(pid, sig)
         deadline = time.monotonic() + grace_s
         while time.monotonic() < deadline:
             if process is not None:

@@ -218,7 +218,7 @@ class RunMonitor:
                 followed = run
                 continue
             if not alive:
-                tail = rl.tail_lines(Path(run.run_dir or "") / rl.STDERR_NAME, 6)
+                tail = rl.tail_lines(rl.stderr_path(Path(run.run_dir or ".")), 6)
                 store.update_run(run.id, status="interrupted", finished_at=rl.utc_now(),
                                  error="\n".join(["the app closed and the worker is gone; "
                                                   "the run did not finish", *tail]))
@@ -282,7 +282,7 @@ class RunMonitor:
                 state.finish("done")
             else:
                 status = "failed"
-                stderr = [one_line(x) for x in rl.tail_lines(watch.run_dir / rl.STDERR_NAME, 12)]
+                stderr = [one_line(x) for x in rl.tail_lines(rl.stderr_path(watch.run_dir), 12)]
                 message = view.error or f"{watch.exit_note()} before finishing"
                 lines = view.error_lines or stderr
                 if stored not in FINAL_STATUSES or stored == "done":

@@ -36,9 +36,12 @@ LOG_LINES = 8
 STATUS_STYLE = {"running": "bold cyan", "starting": "bold cyan", "done": "bold green",
                 "failed": "bold red", "cancelled": "bold yellow", "interrupted": "bold yellow"}
 # Final metrics worth a name of their own, in the order shown; others follow sorted.
-KNOWN_METRICS = [("eval_accuracy", "valid accuracy"), ("eval_loss", "valid loss"),
-                 ("train_accuracy", "train accuracy"), ("train_loss", "train loss"),
-                 ("pairs_per_s", "pairs/s")]
+KNOWN_METRICS = [("valid_accuracy", "valid accuracy"), ("eval_accuracy", "valid accuracy"),
+                 ("valid_loss", "valid loss"), ("eval_loss", "valid loss"),
+                 ("valid_margin", "valid margin"), ("train_loss", "train loss"),
+                 ("train_pairs_per_s", "pairs/s"), ("pairs_per_s", "pairs/s")]
+# Bookkeeping numbers not worth a place on the one-line summary.
+HIDDEN_METRICS = {"train_runtime_s", "duration_s", "steps", "valid_pairs"}
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -176,7 +179,8 @@ class DashboardScreen(Screen[None]):
             shown = dict(v.final_metrics)
             items = [(label, shown.pop(key)) for key, label in KNOWN_METRICS if key in shown]
             items += [(k, val) for k, val in sorted(shown.items())
-                      if isinstance(val, int | float) and not isinstance(val, bool)][:6]
+                      if isinstance(val, int | float) and not isinstance(val, bool)
+                      and k not in HIDDEN_METRICS][:4]
             text = Text("Finished  ", style="bold green")
             text.append("  ".join(f"{label} {fmt_metric(val)}" for label, val in items))
             if v.duration_s is not None:
