@@ -8,6 +8,7 @@ contract says, so the app's launch, tail, cancel and failure paths run for real.
 from __future__ import annotations
 
 import json
+import random
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,22 @@ def make_project(db_path: Path, n_comparisons: int = 30, n_judged: int = 12) -> 
                           f"bad answer {i}") for i in range(n_comparisons))
         for cid in store.comparison_ids()[:n_judged]:
             store.add_annotation(NewAnnotation(cid, "tester", "a"))
+
+
+def add_synthetic_comparisons(db_path: Path, n: int = 40, seed: int = 0) -> dict[int, str]:
+    """Comparisons from tiny_models.synthetic_pairs (the response saying "good" is better),
+    sides shuffled; returns comparison id -> the better response's text."""
+    from tiny_models import synthetic_pairs
+
+    rng = random.Random(seed)
+    better: dict[int, str] = {}
+    with Store.open(db_path) as store:
+        for row in synthetic_pairs(n, seed=seed):
+            flip = rng.random() < 0.5
+            a, b = (row["rejected"], row["chosen"]) if flip else (row["chosen"], row["rejected"])
+            placed = store.add_comparison(NewComparison(row["prompt"], a, b, source="synthetic"))
+            better[placed.id] = row["chosen"]
+    return better
 
 
 def replay_command(*extra: str, delay: float = 0.02) -> Any:

@@ -1,0 +1,78 @@
+"""End to end, for real: judge with Pilot, press T, train a tiny local model, check the store.
+
+No replay and no stand-ins: the app resolves the judgements made through its keys,
+starts `python -m duelist.engine.worker` on a tiny BERT built from a config, follows
+its stream until `done`, and the worker records run, metrics and model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from duelist.store import Store
+from duelist.tui.app import AnnotateOptions, DuelistApp
+from duelist.tui.run_monitor import monitor_for
+from duelist.tui.screens.dashboard import DashboardScreen
+from duelist.tui.screens.train_form import TrainFormScreen
+from textual.widgets import Input, Static
+from tiny_models import build_bert
+from train_tui_helpers import add_synthetic_comparisons, wait_for
+
+N_JUDGED = 40
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_judge_press_t_train_tiny_model_and_find_it_in_the_store(tmp_path: Path) -> None:
+    model = build_bert(tmp_path / "tiny-bert")
+    db_path = tmp_path / "project.db"
+    better = add_synthetic_comparisons(db_path, N_JUDGED + 5)
+    app = DuelistApp(db_path, AnnotateOptions(annotator="e2e", stamp_timing=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        session = app.session
+        await wait_for(pilot, lambda: session.current is not None, what="first item")
+        for _ in range(N_JUDGED):  # judgements that teach "the response saying good wins"
+            item = session.current
+            left = item.response_b if session.swapped(item.id) else item.response_a
+            await pilot.press("left" if left == better[item.id] else "right")
+            await wait_for(pilot, lambda item=item: session.current is not item, what="next item")
+        assert app.store.counts().judged == N_JUDGED
+
+        await pilot.press("T")
+        await wait_for(pilot, lambda: isinstance(app.screen, TrainFormScreen), what="train form")
+        form = app.screen
+        for field, value in (("model", str(model)), ("epochs", "4"), ("lr", "2e-3"),
+                             ("batch_size", "8"), ("max_seq_length", "64")):
+            form.query_one(f"#f-{field}", Input).value = value
+        await wait_for(pilot, lambda: form.pairs_ready == N_JUDGED, what="pair count")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
+        monitor = monitor_for(app)
+        await wait_for(pilot, lambda: monitor.state is not None and monitor.state.view().finished
+                       and monitor.watch is None, timeout=400, what="training to finish")
+        await pilot.pause(0.2)
+        view = monitor.state.view()
+        final = str(app.screen.query_one("#final", Static).render())
+        assert view.status == "done", f"{view.error} {view.error_lines} {final}"
+        assert "Finished" in final and "valid accuracy" in final
+        assert view.train_loss[-1].value < view.train_loss[0].value  # it learned something
+
+    with Store.open(db_path) as store:
+        run = store.list_runs()[0]
+        assert run.status == "done" and run.error is None
+        assert run.config["model"] == str(model) and run.config["epochs"] == 4
+        train = store.metrics_for_run(run.id, "train")
+        evals = store.metrics_for_run(run.id, "eval")
+        assert len(train) == view.total_steps and len(evals) >= 4
+        assert run.final_metrics["valid_accuracy"] == view.final_metrics["valid_accuracy"]
+        model_dir = Path(run.model_dir)
+        assert (model_dir / "config.json").is_file() and (model_dir / "duelist.json").is_file()
+        registered = [m for m in store.list_models() if m.run_id == run.id]
+        assert len(registered) == 1 and registered[0].path == str(model_dir)
+        assert store.current_model().id == registered[0].id  # newest successful is current
+        assert model_dir.is_relative_to(db_path.parent / "runs")
