@@ -84,6 +84,25 @@ def connect(path: str | Path, *, readonly: bool = False) -> Database:
 
 
 def _apply_migrations(db: Database, where: str, readonly: bool = False) -> None:
+    """Refuse foreign or newer databases, then bring the schema up to date.
+
+    Several processes may open a brand-new file at the same moment (two annotators,
+    a training worker). The decision to migrate is therefore taken again under the
+    write lock (BEGIN IMMEDIATE, retried), so exactly one of them creates the
+    tables and the others find them already there.
+    """
+    if readonly:
+        if _schema_pending(db, where, check_foreign=True):
+            raise StoreError(f"{where}: database needs a schema upgrade; open it writable once")
+        return
+    if not _schema_pending(db, where, check_foreign=False):
+        return
+    with write_transaction(db, where):
+        if _schema_pending(db, where, check_foreign=True):
+            migrations.apply(db)
+
+
+def _schema_pending(db: Database, where: str, *, check_foreign: bool) -> bool:
     applied = {m.name for m in migrations.applied(db)} if db["_sqlite_migrations"].exists() else set()
     unknown = applied - known_names()
     if unknown:
@@ -91,16 +110,13 @@ def _apply_migrations(db: Database, where: str, readonly: bool = False) -> None:
             f"{where}: database schema is newer than this Duelist ({', '.join(sorted(unknown))}); "
             "upgrade Duelist to open it"
         )
-    if not applied and not readonly:
+    if check_foreign and not applied:
         foreign = [t for t in db.table_names() if t != "_sqlite_migrations" and not t.startswith("sqlite_")]
         if foreign:
             raise NotADatabaseError(
                 f"{where}: SQLite file that is not a Duelist store (has tables: {', '.join(foreign[:5])})"
             )
-    if migrations.pending(db):
-        if readonly:
-            raise StoreError(f"{where}: database needs a schema upgrade; open it writable once")
-        migrations.apply(db)
+    return bool(migrations.pending(db))
 
 
 def translate(exc: sqlite3.Error, where: str) -> StoreError:
