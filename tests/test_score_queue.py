@@ -1,0 +1,84 @@
+"""The uncertainty-scoring job: a real subprocess scoring with a real tiny model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from duelist.engine.events import parse_event
+from duelist.store import NewComparison, Store
+from tiny_models import build_bert
+
+
+@pytest.fixture
+def scored_setup(tmp_path):
+    model_dir = build_bert(tmp_path / "tiny-bert")
+    db = tmp_path / "duelist.db"
+    with Store.open(db) as s:
+        s.insert_comparisons(
+            NewComparison(prompt=f"tell me about the {w}", response_a=f"the {w} is good",
+                          response_b=f"the {w} is very bad and slow")
+            for w in ("cat", "dog", "sun", "moon", "tree", "river", "house"))
+        model = s.register_model(str(model_dir), "tiny")
+    return db, model.id
+
+
+def test_score_queue_process_scores_open_items(scored_setup):
+    db, model_id = scored_setup
+    with Store.open(db) as s:
+        from duelist.store import NewAnnotation
+
+        first = s.comparison_ids()[0]
+        s.add_annotation(NewAnnotation(comparison_id=first, annotator="ann", choice="a"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "duelist.engine.score_queue", "--db", str(db),
+         "--model-id", str(model_id), "--page", "3"],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    events = [e for e in map(parse_event, proc.stdout.splitlines()) if e]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "done"
+    assert events[-1]["metrics"]["scored"] == 6  # the judged one is done at overlap 1
+    with Store.open(db) as s:
+        scores = s.scores_for_model(model_id)
+        assert len(scores) == 6 and first not in {x.comparison_id for x in scores}
+        assert all(abs(x.score_a) < 100 and x.std_a is None for x in scores)  # single model
+        # The queue now starts with the smallest |reward(A) - reward(B)|.
+        margins = {x.comparison_id: abs(x.score_a - x.score_b) for x in scores}
+        c = s.claim_next("bob", order="uncertainty", model_id=model_id)
+        assert c.id == min(margins, key=margins.get)
+        assert s.get_setting("score_queue.running") == {}
+    # Running again finds nothing left to score.
+    again = subprocess.run(
+        [sys.executable, "-m", "duelist.engine.score_queue", "--db", str(db),
+         "--model-id", str(model_id)], capture_output=True, text=True, timeout=300)
+    done = [e for e in map(parse_event, again.stdout.splitlines()) if e][-1]
+    assert done["event"] == "done" and done["metrics"]["scored"] == 0
+
+
+def test_score_queue_reports_a_missing_model(tmp_path):
+    db = tmp_path / "empty.db"
+    Store.open(db).close()
+    proc = subprocess.run([sys.executable, "-m", "duelist.engine.score_queue", "--db", str(db)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    event = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert event["event"] == "error" and "no current model" in event["message"]
+
+
+def test_watcher_starts_a_job_once_per_new_model(scored_setup):
+    from duelist.tui.scoring_job import ScoringWatcher
+
+    db, model_id = scored_setup
+    with Store.open(db) as s:
+        watcher = ScoringWatcher(s)
+        t0 = time.monotonic()
+        assert watcher.check() is True
+        assert time.monotonic() - t0 < 1.0  # the annotator does not wait
+        assert watcher.check() is False  # already running
+        watcher.process.wait(timeout=300)
+        assert s.count_scores(model_id) == 7
+        assert watcher.check() is False  # same model, nothing left
