@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from duelist.store import NewComparison, Store
+from duelist.store import Store
 from duelist.store.bulk import ImportRow
 
-from .items import FileInfo, Item, ReadOptions, iter_items
+from .items import FileInfo, ReadOptions, iter_items
 from .textio import Progress
 
 # Shapes whose A/B order means nothing (derived from chosen/rejected, a list, or
@@ -49,24 +49,27 @@ def annotator_for(path: Path) -> str:
     return f"import:{path.name}"
 
 
-def _oriented(item: Item, shape: str) -> tuple[str, str, str | None, str | None]:
-    a, b, choice, gold = item.response_a, item.response_b, item.choice, item.gold
-    if shape in _ORDER_FREE and zlib.crc32(a.encode("utf-8")) > zlib.crc32(b.encode("utf-8")):
-        a, b = b, a
-        choice = _FLIP.get(choice, choice) if choice else choice
-        gold = _FLIP.get(gold, gold) if gold else gold
-    return a, b, choice, gold
+def _flip_if_order_free(row: ImportRow) -> ImportRow:
+    a, b = row.response_a, row.response_b
+    if zlib.crc32(a.encode("utf-8")) > zlib.crc32(b.encode("utf-8")):
+        row.response_a, row.response_b = b, a
+        row.choice = _FLIP.get(row.choice, row.choice) if row.choice else row.choice
+        row.gold = _FLIP.get(row.gold, row.gold) if row.gold else row.gold
+    return row
 
 
 def _rows_of(path: Path, options: ReadOptions, info: FileInfo,
              progress: Progress | None) -> Iterator[ImportRow]:
     source = path.name
     annotator = annotator_for(path)
+    order_free: bool | None = None
     for item in iter_items(path, options, info, progress):
-        a, b, choice, gold = _oriented(item, info.shape)
-        comparison = NewComparison(prompt=item.prompt, response_a=a, response_b=b, source=source,
-                                   prompt_messages=item.prompt_messages, gold=gold)
-        yield ImportRow(comparison, choice, annotator if choice else None)
+        if order_free is None:
+            order_free = info.shape in _ORDER_FREE
+        choice = item.choice
+        row = ImportRow(item.prompt, item.response_a, item.response_b, source,
+                        item.prompt_messages, item.gold, choice, annotator if choice else None)
+        yield _flip_if_order_free(row) if order_free else row
 
 
 def import_files(store: Store, paths: Sequence[str | Path], options: ReadOptions | None = None,

@@ -22,6 +22,7 @@ from .columns import (
     detect_shape,
     ignored_columns,
     normalise_shape,
+    required_roles,
 )
 from .readers import iter_rows
 from .textio import Progress
@@ -76,6 +77,7 @@ def iter_items(path: Path, options: ReadOptions, info: FileInfo | None = None,
     shape = ""
     rows = iter_rows(path, options.fmt, progress)
     convert = None
+    required: list[str] = []
     ratings: dict[str, list[tuple[float, str, int, Any]]] = {}
     for rownum, rec in rows:
         keys = rec.keys()
@@ -84,15 +86,18 @@ def iter_items(path: Path, options: ReadOptions, info: FileInfo | None = None,
             shape = forced or detect_shape(key_set, cmap, path=where, row=rownum)
             info.shape = shape
             info.ignored = ignored_columns(key_set, shape, cmap)
-            convert = _CONVERTERS[shape]
-        check_columns(set(keys), shape, cmap, path=where, row=rownum)
+            convert = _CONVERTERS.get(shape)
+            required = [cmap.source(r) for r in required_roles(shape)]
+        for name in required:
+            if name not in rec:
+                check_columns(set(keys), shape, cmap, path=where, row=rownum)
         info.rows += 1
         try:
             if shape == "ratings":
                 _collect_rating(rec, cmap, where, rownum, ratings)
                 continue
-            # Converters validate a whole row before yielding any of its items.
-            produced = list(convert(rec, cmap, where, rownum, options))  # type: ignore[misc]
+            # Converters validate a whole row before returning any of its items.
+            produced = convert(rec, cmap, where, rownum, options)  # type: ignore[misc]
         except EmptyTextError:
             if not options.skip_empty:
                 raise
@@ -111,7 +116,7 @@ def iter_items(path: Path, options: ReadOptions, info: FileInfo | None = None,
 
 
 def _prompt(rec: dict, cmap: ColumnMap, where: str, row: int):
-    return values.prompt(rec[cmap.prompt], Cell(where, row, cmap.prompt))
+    return values.prompt(rec[cmap.prompt], where, row, cmap.prompt)
 
 
 def _gold(rec: dict, cmap: ColumnMap, where: str, row: int) -> str | None:
@@ -121,33 +126,33 @@ def _gold(rec: dict, cmap: ColumnMap, where: str, row: int) -> str | None:
 
 
 def _two(rec: dict, col_a: str, col_b: str, where: str, row: int) -> tuple[str, str]:
-    a = values.text(rec[col_a], Cell(where, row, col_a))
-    b = values.text(rec[col_b], Cell(where, row, col_b))
+    a = values.text_at(rec[col_a], where, row, col_a)
+    b = values.text_at(rec[col_b], where, row, col_b)
     if a == b:
         raise Cell(where, row, col_b).error(f"is identical to '{col_a}'; nothing to compare")
     return a, b
 
 
-def _pairs(rec, cmap, where, row, options) -> Iterator[Item]:
+def _pairs(rec, cmap, where, row, options) -> list[Item]:
     prompt, messages = _prompt(rec, cmap, where, row)
     a, b = _two(rec, cmap.response_a, cmap.response_b, where, row)
-    yield Item(prompt, a, b, row, messages, None, _gold(rec, cmap, where, row))
+    return [Item(prompt, a, b, row, messages, None, _gold(rec, cmap, where, row))]
 
 
-def _ab(rec, cmap, where, row, options) -> Iterator[Item]:
+def _ab(rec, cmap, where, row, options) -> list[Item]:
     prompt, messages = _prompt(rec, cmap, where, row)
     a, b = _two(rec, cmap.response_a, cmap.response_b, where, row)
     choice = values.winner(rec[cmap.winner], Cell(where, row, cmap.winner))
-    yield Item(prompt, a, b, row, messages, choice, _gold(rec, cmap, where, row))
+    return [Item(prompt, a, b, row, messages, choice, _gold(rec, cmap, where, row))]
 
 
-def _preferences(rec, cmap, where, row, options) -> Iterator[Item]:
+def _preferences(rec, cmap, where, row, options) -> list[Item]:
     prompt, messages = _prompt(rec, cmap, where, row)
     chosen, rejected = _two(rec, cmap.chosen, cmap.rejected, where, row)
-    yield Item(prompt, chosen, rejected, row, messages, "a", _gold(rec, cmap, where, row))
+    return [Item(prompt, chosen, rejected, row, messages, "a", _gold(rec, cmap, where, row))]
 
 
-def _responses(rec, cmap, where, row, options) -> Iterator[Item]:
+def _responses(rec, cmap, where, row, options) -> list[Item]:
     prompt, messages = _prompt(rec, cmap, where, row)
     texts = values.text_list(rec[cmap.responses], Cell(where, row, cmap.responses))
     pairs = list(itertools.combinations(range(len(texts)), 2))
@@ -156,13 +161,12 @@ def _responses(rec, cmap, where, row, options) -> Iterator[Item]:
         # Seeded per prompt, so the sample does not depend on the file's row order.
         rng = random.Random(f"{options.seed}:{zlib.crc32(prompt.encode('utf-8'))}")
         pairs = sorted(rng.sample(pairs, n))
-    for i, j in pairs:
-        yield Item(prompt, texts[i], texts[j], row, messages)
+    return [Item(prompt, texts[i], texts[j], row, messages) for i, j in pairs]
 
 
 def _collect_rating(rec, cmap, where, row, groups) -> None:
     prompt, messages = _prompt(rec, cmap, where, row)
-    response = values.text(rec[cmap.response], Cell(where, row, cmap.response))
+    response = values.text_at(rec[cmap.response], where, row, cmap.response)
     value = values.score(rec[cmap.score], Cell(where, row, cmap.score))
     groups.setdefault(prompt, []).append((value, response, row, messages))
 

@@ -47,6 +47,13 @@ def _type_name(value: Any) -> str:
             float: "a number"}.get(type(value), type(value).__name__)
 
 
+def text_at(value: Any, where: str, row: int, column: str) -> str:
+    """`text` without building a Cell unless the value is bad (the per-row hot path)."""
+    if type(value) is str and value and not value.isspace() and "\x00" not in value:
+        return value
+    return text(value, Cell(where, row, column))
+
+
 def text(value: Any, cell: Cell) -> str:
     """A non-empty response text. A list of chat messages becomes its contents."""
     if type(value) is not str:
@@ -62,12 +69,17 @@ def text(value: Any, cell: Cell) -> str:
     return value
 
 
-def prompt(value: Any, cell: Cell) -> tuple[str, list[dict[str, str]] | None]:
+def prompt(value: Any, where: str, row: int,
+           column: str) -> tuple[str, list[dict[str, str]] | None]:
     """Prompt text plus, for chat input, the original messages.
 
     Chat messages flatten to "User: ...\\n\\nAssistant: ..." so every model sees
     plain text; a string prompt (e.g. hh's "Human: ... Assistant:") stays as is.
     """
+    if (type(value) is str and value[:1] != "[" and value and not value.isspace()
+            and "\x00" not in value):
+        return value, None  # the common case, checked without building anything
+    cell = Cell(where, row, column)
     if isinstance(value, str) and value[:1] == "[" and value.rstrip()[-1:] == "]":
         parsed = _maybe_json_list(value)  # chat messages stored as JSON text (CSV)
         if parsed is not None and _looks_like_chat(parsed):
