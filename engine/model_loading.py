@@ -65,6 +65,22 @@ def _offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "0").lower() in {"1", "true", "yes"}
 
 
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """A quick TCP check of the hub endpoint, so an offline machine fails in milliseconds
+    instead of after transformers' minute of retries."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    try:
+        with socket.create_connection((url.hostname or "huggingface.co",
+                                       url.port or (443 if url.scheme == "https" else 80)),
+                                      timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def _from_pretrained(factory: Any, model: str, what: str, **kwargs: Any) -> Any:
     """factory.from_pretrained with local files first, hub second, one-line errors."""
     is_dir = Path(model).expanduser().is_dir()
@@ -77,6 +93,11 @@ def _from_pretrained(factory: Any, model: str, what: str, **kwargs: Any) -> Any:
             hint = "" if is_dir else " (not in the local cache and the hub is offline)"
             raise ModelLoadError(
                 f"cannot load {what} from {where} '{model}'{hint}: {_short(local_exc)}") from None
+    if not hub_reachable():
+        raise ModelLoadError(
+            f"cannot load {what} '{model}': it is not a local directory, it is not in the local "
+            "cache, and the model hub cannot be reached (offline?). Pass a local model "
+            "directory, or leave --model out to use the embedded MiniLM") from None
     try:
         return factory.from_pretrained(source, **kwargs)
     except Exception as exc:

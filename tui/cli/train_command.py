@@ -1,0 +1,39 @@
+"""What `duelist train` and `duelist llm --trainer reward` share: parse, check, run.
+
+Both commands accept the AutoTrain reward guide's flags verbatim (generated from
+`RewardParams` in `train_flags.py`), plus `--db`, `--resume`, `--num-processes`,
+`--accelerate-config`, `--trust-remote-code` and `--ensemble K`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+from pathlib import Path
+
+from duelist.engine.errors import InputError, ParamsError
+from rich.console import Console
+
+from .train_flags import params_from_args
+
+
+def run_train(args: argparse.Namespace) -> int:
+    params = params_from_args(args, project_root=str(Path.cwd()))
+    db = getattr(args, "db", None)
+    db_exists = bool(db) and Path(db).exists()
+    if params.data_path is None and not db_exists:
+        raise InputError(f"no --data-path given and no project database at '{db}': import and "
+                         "judge comparisons first, or pass --data-path FILE")
+    if params.data_path is not None and not Path(params.data_path).expanduser().exists():
+        raise InputError("no such file", path=params.data_path)
+    if params.ensemble > 1 and importlib.util.find_spec("duelist.engine.ensemble") is None:
+        raise ParamsError("--ensemble needs duelist.engine.ensemble, which is not available in "
+                          "this build; train single models with different --seed values")
+    console = Console(stderr=True)
+    stdout = Console(highlight=False)
+    # Record the run in the store when there is a project database; never create one
+    # as a side effect of training from a file.
+    from .train_runner import run_training
+
+    return run_training(params, db=db if db_exists else None, console=console,
+                        out=stdout.print)
