@@ -41,7 +41,7 @@ KNOWN_METRICS = [("valid_accuracy", "valid accuracy"), ("eval_accuracy", "valid 
                  ("valid_margin", "valid margin"), ("train_loss", "train loss"),
                  ("train_pairs_per_s", "pairs/s"), ("pairs_per_s", "pairs/s")]
 # Bookkeeping numbers not worth a place on the one-line summary.
-HIDDEN_METRICS = {"train_runtime_s", "duration_s", "steps", "valid_pairs"}
+HIDDEN_METRICS = {"train_runtime_s", "duration_s", "steps", "valid_pairs", "epochs_completed"}
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -56,7 +56,9 @@ def fmt_duration(seconds: float | None) -> str:
     return f"{s // 3600}h{(s % 3600) // 60:02d}m"
 
 
-def fmt_metric(value: object) -> str:
+def fmt_metric(value: object, name: str = "") -> str:
+    if isinstance(value, int | float) and "accuracy" in name:
+        return f"{value:.3f}"
     if isinstance(value, float):
         return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     return one_line(str(value), 60)
@@ -182,7 +184,7 @@ class DashboardScreen(Screen[None]):
                       if isinstance(val, int | float) and not isinstance(val, bool)
                       and k not in HIDDEN_METRICS][:4]
             text = Text("Finished  ", style="bold green")
-            text.append("  ".join(f"{label} {fmt_metric(val)}" for label, val in items))
+            text.append("  ".join(f"{label} {fmt_metric(val, label)}" for label, val in items))
             if v.duration_s is not None:
                 text.append(f"  ·  took {fmt_duration(v.duration_s)}")
             if v.model_dir:

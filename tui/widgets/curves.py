@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from duelist.tui.run_state import Point
 from textual_plotext import PlotextPlot
 
+# plotext colour name -> the Textual colour that looks the same in the border legend.
+LEGEND_COLORS = {"cyan": "#00d7d7", "orange": "#ffaf00"}
+
 
 @dataclass(frozen=True, slots=True)
 class Series:
@@ -45,7 +48,6 @@ class CurvePlot(PlotextPlot):
         self._signature = signature
         plt = self.plt
         plt.clear_figure()
-        plt.title(self.title_text)
         plt.xlabel("step")
         drawn = False
         self.points_drawn = sum(len(s.points) for s in series)
@@ -55,10 +57,14 @@ class CurvePlot(PlotextPlot):
             xs = [p.step for p in s.points]
             ys = [p.value for p in s.points]
             marker = "braille" if len(xs) > 1 else "dot"
-            plt.plot(xs, ys, label=s.label, color=s.color, marker=marker)
+            plt.plot(xs, ys, color=s.color, marker=marker)
             drawn = True
-        if not drawn:
-            plt.title(f"{self.title_text} (waiting for the first step)")
+        # The legend lives in the border title: plotext's own legend box sits on top of
+        # the first steps of the curve, which is exactly where a run starts.
+        legend = "  ".join(f"[{LEGEND_COLORS.get(s.color, s.color)}]━ {s.label}[/]"
+                           for s in series)
+        waiting = "" if drawn else "  (waiting for the first step)"
+        self.border_title = f"{self.title_text}  {legend}{waiting}"
         if self.y_range is not None:
             plt.ylim(*self.y_range)
         if x_max:
