@@ -110,12 +110,12 @@ class DuelistApp(App[int]):
 
         screen = screen or self.screen
         sections: list[tuple[str, list[tuple[str, str]]]] = []
-        own = [(key_label(b), b.description) for b in _bindings(type(screen)) if b.description]
+        own = [(key_label(b), b.description) for b in screen_bindings(type(screen)) if b.description]
         own += list(getattr(screen, "HELP_EXTRA", []))
         if own:
             title = getattr(screen, "HELP_TITLE", type(screen).__name__.removesuffix("Screen"))
             sections.append((title, own))
-        app_rows = [(key_label(b), b.description) for b in _bindings(type(self)) if b.description]
+        app_rows = [(key_label(b), b.description) for b in screen_bindings(type(self)) if b.description]
         app_rows += [(e.key, e.description) for e in registry.SCREENS]
         app_rows.append(("ctrl+p", "Command palette"))
         sections.append(("Everywhere", app_rows))
@@ -134,7 +134,7 @@ class DuelistApp(App[int]):
             self.push_screen(GuidelinesScreen(load_guidelines(self.options.guidelines)))
 
 
-def _bindings(cls: type) -> list[Binding]:
+def screen_bindings(cls: type) -> list[Binding]:
     """Bindings declared on a class and its bases (most derived first, no repeats)."""
     seen: set[str] = set()
     out: list[Binding] = []

@@ -57,47 +57,46 @@ class RandomOrder:
 
 @dataclass
 class UncertaintyOrder:
-    """Most uncertain item first, by the current model's scores.
+    """Most uncertain item first: smallest |score_a - score_b| of the current model.
 
-    Contract for the store side (quality work): a method
-    `next_uncertain_for_annotator(annotator, *, exclude) -> Comparison | None`
-    returning the unjudged, scored comparison with the smallest |score_a - score_b|
-    (or largest ensemble spread), or None when no scored item is left. Items
-    without scores then come in sequential order, so the queue never runs dry early.
+    Uses the store's `next_unjudged_by_uncertainty(annotator, model_id, exclude=...)`
+    (quality work), which puts items the model has not scored after the scored
+    ones, so the queue never runs dry early.
     """
 
     store: Store
     annotator: str
+    model_id: int
     name: str = "uncertainty"
 
     def next(self, *, after_id: int, exclude: set[int]) -> Comparison | None:
-        pick = getattr(self.store, "next_uncertain_for_annotator", None)
-        item = pick(self.annotator, exclude=exclude) if pick else None
-        return item or self.store.next_for_annotator(self.annotator, order="sequential",
-                                                     after_id=after_id, exclude=exclude)
+        return self.store.next_unjudged_by_uncertainty(self.annotator, self.model_id,
+                                                       exclude=exclude)
 
     @staticmethod
-    def available(store: Store) -> bool:
-        """True when the store can rank by uncertainty and a model has scored items."""
-        if not hasattr(store, "next_uncertain_for_annotator"):
-            return False
-        has = getattr(store, "has_uncertainty_scores", None)
-        return bool(has()) if has else True
+    def scored_model(store: Store) -> int | None:
+        """The current model's id when it has scored at least one comparison."""
+        model = store.current_model()
+        if model is None or store.count_scores(model.id) == 0:
+            return None
+        return model.id
 
 
 ORDERS: dict[str, Callable[..., QueueOrder]] = {
     "sequential": lambda store, annotator, seed: SequentialOrder(store, annotator),
     "random": lambda store, annotator, seed: RandomOrder(store, annotator, seed),
-    "uncertainty": lambda store, annotator, seed: UncertaintyOrder(store, annotator),
 }
 
 
 def make_order(name: str, store: Store, annotator: str, seed: int) -> tuple[QueueOrder, str | None]:
     """Build the named order; returns (order, notice) where notice explains a fallback."""
+    if name == "uncertainty":
+        model_id = UncertaintyOrder.scored_model(store)
+        if model_id is None:
+            return (SequentialOrder(store, annotator),
+                    "No model scores yet: showing items in sequential order. "
+                    "Train a model and score the store to get uncertainty-first order.")
+        return UncertaintyOrder(store, annotator, model_id), None
     if name not in ORDERS:
-        raise ValueError(f"unknown order {name!r} (choose from {', '.join(ORDERS)})")
-    if name == "uncertainty" and not UncertaintyOrder.available(store):
-        return (SequentialOrder(store, annotator),
-                "No model scores yet: showing items in sequential order. "
-                "Train a model and score the store to get uncertainty-first order.")
+        raise ValueError(f"unknown order {name!r} (choose from {', '.join([*ORDERS, 'uncertainty'])})")
     return ORDERS[name](store, annotator, seed), None

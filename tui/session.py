@@ -31,6 +31,7 @@ from typing import Literal
 from duelist.store import Annotation, Comparison, NewAnnotation, Store
 
 from .queue import make_order
+from .sanitize import clean
 
 Pick = Literal["left", "right", "tie", "both_bad", "skip"]
 ACK_ENV = "DUELIST_ACK_FILE"
@@ -204,7 +205,7 @@ class Session:
         its judgement (returns the comparison id). With nothing on screen (queue
         finished): stored on the last judgement of the session.
         """
-        text = text.strip()
+        text = clean(text).strip()
         item = self.current
         if item is not None and item.id in self.judged:
             ann = self.judged[item.id]

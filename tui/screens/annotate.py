@@ -17,24 +17,28 @@ import time
 from typing import ClassVar
 
 from duelist.store import Comparison, Store
-from duelist.tui.sanitize import one_line
+from duelist.tui.sanitize import display, one_line
 from duelist.tui.session import Pick, Session, shown_choice
+from duelist.tui.widgets.key_hints import KeyHints
 from duelist.tui.widgets.progress_panel import ProgressPanel
 from duelist.tui.widgets.prompt_view import PromptView
-from duelist.tui.widgets.response_panel import ResponsePanel
+from duelist.tui.widgets.response_panel import ResponsePanel, View
+from duelist.tui.widgets.top_bar import TopBar
 from duelist.tui.widgets.word_diff import word_diff
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.timer import Timer
+from textual.widgets import Static
 
 FIRST_PAINT_ENV = "DUELIST_FIRST_PAINT_FILE"
 
 
 class AnnotateScreen(Screen[None]):
+    AUTO_FOCUS = None  # keys go to the screen; nothing looks "selected" at start
     CSS_PATH = "../styles/annotate.tcss"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
 
@@ -60,21 +64,19 @@ class AnnotateScreen(Screen[None]):
         self.stamp_timing = stamp_timing
         self._shown_at = time.monotonic()
         self._first_paint_done = False
-        self.view = "markdown"
+        self.painted_at = 0.0
+        self._saved_timer: Timer | None = None
+        self.view: View = "markdown"
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="topbar"):
-            yield Label(Text("Duelist", style="bold"), id="brand")
-            yield Label("", id="item-info")
-            yield Label("", id="saved")
+        yield TopBar(id="topbar")
         yield ProgressPanel(id="progress")
         yield PromptView(id="prompt")
         with Horizontal(id="pair"):
-            yield ResponsePanel("left", "A", id="left")
-            yield ResponsePanel("right", "B", id="right")
-        with Vertical(id="status"):
-            yield Static("", id="status-line")
-        yield Footer()
+            yield ResponsePanel("left", " A ", "1 · a · ←", id="left")
+            yield ResponsePanel("right", " B ", "2 · b · →", id="right")
+        yield Static("", id="status-line")
+        yield KeyHints(id="keys")
 
     def on_mount(self) -> None:
         item = self.session.start()
@@ -88,9 +90,9 @@ class AnnotateScreen(Screen[None]):
         """Render `item` (or the end-of-queue state) and restart the clock."""
         self.query_one("#progress", ProgressPanel).show(self.session.progress)
         left, right = self.query_one("#left", ResponsePanel), self.query_one("#right", ResponsePanel)
-        info = self.query_one("#item-info", Label)
+        top = self.query_one(TopBar)
         if item is None:
-            info.update(Text(f"{self.session.annotator} · queue finished", end=""))
+            top.info = f"{one_line(self.session.annotator, 30)} · queue finished"
             self.query_one("#prompt", PromptView).show(
                 "Nothing left to judge: every comparison has a judgement from you. "
                 "Press u to undo, p to go back, q to quit.", None)
@@ -102,17 +104,17 @@ class AnnotateScreen(Screen[None]):
         a_text, b_text = ((item.response_b, item.response_a) if swapped
                           else (item.response_a, item.response_b))
         source = f" · {one_line(item.source, 40)}" if item.source else ""
-        info.update(Text(f"{one_line(self.session.annotator, 30)} · #{item.id}{source}", end=""))
+        top.info = f"{one_line(self.session.annotator, 30)} · #{item.id}{source}"
         self.query_one("#prompt", PromptView).show(item.prompt, item.prompt_messages)
-        left.set_text(a_text)
-        right.set_text(b_text)
-        if self.view == "diff":
-            self._apply_diff()
+        dl, dr = word_diff(display(a_text), display(b_text)) if self.view == "diff" else (None, None)
+        left.set_text(a_text, dl)
+        right.set_text(b_text, dr)
         self._status()
         self.call_after_refresh(self._painted)
 
     def _painted(self) -> None:
         self._shown_at = time.monotonic()
+        self.painted_at = time.perf_counter()  # read by bench/tui_bench.py
         if not self._first_paint_done:
             self._first_paint_done = True
             path = os.environ.get(FIRST_PAINT_ENV)
@@ -131,13 +133,8 @@ class AnnotateScreen(Screen[None]):
         parts.append(f"view: {self.view}")
         if s.randomize:
             parts.append("sides randomized")
-        self.query_one("#status-line", Static).update(Text("  ·  ".join(parts), end=""))
-
-    def _apply_diff(self) -> None:
-        left, right = self.query_one("#left", ResponsePanel), self.query_one("#right", ResponsePanel)
-        dl, dr = word_diff(left._text, right._text)
-        left.set_diff(dl)
-        right.set_diff(dr)
+        self.query_one("#status-line", Static).update(Text("  ·  ".join(parts), end=""),
+                                                      layout=False)
 
     @work(thread=True, exclusive=True, group="progress", exit_on_error=False)
     def _count_progress(self) -> None:
@@ -160,10 +157,11 @@ class AnnotateScreen(Screen[None]):
         self.query_one("#progress", ProgressPanel).show(self.session.progress)
 
     def _saved(self, text: str) -> None:
-        saved = self.query_one("#saved", Label)
-        saved.update(Text(text, end=""))
-        saved.add_class("on")
-        self.set_timer(1.5, lambda: saved.remove_class("on"))
+        top = self.query_one(TopBar)
+        top.saved = text
+        if self._saved_timer is not None:
+            self._saved_timer.stop()
+        self._saved_timer = self.set_timer(2.0, top.clear_saved)
 
     # ---- actions -------------------------------------------------------------
     def action_pick(self, pick: Pick) -> None:
@@ -221,10 +219,10 @@ class AnnotateScreen(Screen[None]):
     def action_toggle_diff(self) -> None:
         self._set_view("markdown" if self.view == "diff" else "diff")
 
-    def _set_view(self, view: str) -> None:
+    def _set_view(self, view: View) -> None:
         self.view = view
-        if view == "diff":
-            self._apply_diff()
-        for panel in self.query(ResponsePanel):
-            panel.view = view  # type: ignore[assignment]
+        left, right = self.query_one("#left", ResponsePanel), self.query_one("#right", ResponsePanel)
+        dl, dr = word_diff(left.text, right.text) if view == "diff" else (None, None)
+        left.set_view(view, dl)
+        right.set_view(view, dr)
         self._status()

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from duelist.tui.sanitize import display
-from duelist.tui.widgets.response_panel import SafeMarkdown
+from duelist.tui.widgets.safe_markdown import SafeMarkdown
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType

@@ -1,10 +1,13 @@
 """One response (left or right) with three views: Markdown, raw text, word diff.
 
 Safety: the text is cleaned by `sanitize` before any widget sees it. Raw and diff
-views are Rich `Text` objects (never parsed as markup). The Markdown view uses
-`SafeMarkdown`, whose link action is a no-op: Textual's Markdown turns links into
-`link(href)` actions, and a response must never open a URL or file, or run an
-action, because an annotator clicked on it.
+views are Rich `Text` objects (never parsed as markup); the Markdown view is a
+Rich `Markdown` with inert links (see `safe_markdown`). A response must never
+open a URL or file, or run an action, because an annotator clicked on it: a
+click anywhere on the panel means "this one is better", nothing else.
+
+Speed: one `Static` inside one scroller; switching views only swaps the
+renderable, and a new item renders only the view on screen.
 """
 
 from __future__ import annotations
@@ -12,90 +15,62 @@ from __future__ import annotations
 from typing import Literal
 
 from duelist.tui.sanitize import display
+from duelist.tui.widgets.safe_markdown import markdown_renderable
 from rich.text import Text
-from textual import events, on
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.reactive import reactive
-from textual.widgets import ContentSwitcher, Label, Markdown, Static
+from textual.widgets import Static
 
 View = Literal["markdown", "raw", "diff"]
 
 
-class SafeMarkdown(Markdown):
-    """Markdown that never follows links (untrusted input)."""
-
-    def __init__(self, markdown: str | None = None, **kwargs: object) -> None:
-        super().__init__(markdown, open_links=False, **kwargs)  # type: ignore[arg-type]
-
-    async def action_link(self, href: str) -> None:
-        """Links in responses are shown, not followed."""
-
-    @on(Markdown.LinkClicked)
-    def _swallow_link(self, event: Markdown.LinkClicked) -> None:
-        event.stop()
-        event.prevent_default()
-
-
 class ResponsePanel(Vertical, can_focus=False):
     """A response; clicking it picks it."""
-
-    view: reactive[View] = reactive("markdown", init=False)
 
     class Picked(Message):
         def __init__(self, side: str) -> None:
             super().__init__()
             self.side = side
 
-    def __init__(self, side: Literal["left", "right"], label: str, **kwargs: object) -> None:
+    def __init__(self, side: Literal["left", "right"], label: str, keys: str = "",
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.side = side
-        self.label = label
-        self._text = ""
+        self.border_title = label  # constants only: border titles are markup
+        self.border_subtitle = keys
+        self.text = ""
+        self.view: View = "markdown"
         self._diff: Text | None = None
-        self._rendered: set[str] = set()
 
     def compose(self) -> ComposeResult:
-        yield Label(Text(self.label, style="bold"), classes="panel-title")
-        with ContentSwitcher(initial="markdown", classes="panel-body"):
-            with VerticalScroll(id="markdown"):
-                yield SafeMarkdown()
-            with VerticalScroll(id="raw"):
-                yield Static(classes="raw-text")
-            with VerticalScroll(id="diff"):
-                yield Static(classes="diff-text")
+        with VerticalScroll(classes="panel-body"):
+            yield Static(classes="panel-text")
 
-    def set_text(self, text: str) -> None:
-        """New response: remember it; render only the view on screen (others lazily)."""
-        self._text = display(text)
-        self._diff = None
-        self._rendered.clear()
-        self._render_view()
-
-    def set_diff(self, diff: Text | None) -> None:
+    def set_text(self, text: str, diff: Text | None = None) -> None:
+        """Show a new response (already chosen for this side)."""
+        self.text = display(text)
         self._diff = diff
-        self._rendered.discard("diff")
-        if self.view == "diff":
-            self._render_view()
+        self._render_view()
+        self.query_one(VerticalScroll).scroll_home(animate=False)
 
-    def watch_view(self, view: View) -> None:
-        self.query_one(ContentSwitcher).current = view
+    def set_view(self, view: View, diff: Text | None = None) -> None:
+        self.view = view
+        self._diff = diff
         self._render_view()
 
     def _render_view(self) -> None:
-        view = self.view
-        if view in self._rendered:
-            return
-        self._rendered.add(view)
-        scroller = self.query_one(f"#{view}", VerticalScroll)
-        if view == "markdown":
-            self.query_one(SafeMarkdown).update(self._text)
-        elif view == "raw":
-            self.query_one(".raw-text", Static).update(Text(self._text, end=""))
+        body = self.query_one(".panel-text", Static)
+        if not self.text:
+            body.update(Text(""))
+        elif self.view == "markdown":
+            body.update(markdown_renderable(self.text))
+        elif self.view == "diff" and self._diff is not None:
+            body.update(self._diff)
         else:
-            self.query_one(".diff-text", Static).update(self._diff or Text(self._text, end=""))
-        scroller.scroll_home(animate=False)
+            body.update(Text(self.text, end=""))
+        self.set_class(self.view != "markdown", "-plain")
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
