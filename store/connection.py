@@ -35,6 +35,8 @@ WRITE_RETRIES = 20
 
 
 def _check_file(path: Path) -> None:
+    if path.is_symlink() and not path.exists():
+        raise StoreError(f"{path}: symbolic link to nowhere (dangling or a loop), not a database file")
     if path.is_dir():
         raise NotADatabaseError(f"{path}: is a directory, not a Duelist database file")
     if not path.exists():
@@ -67,12 +69,17 @@ def connect(path: str | Path, *, readonly: bool = False) -> Database:
         conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
                                check_same_thread=False)
     else:
-        conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        try:
+            conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise translate(exc, str(p)) from None
     try:
         db = Database(conn)
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys=ON")
         if not readonly:
+            if p.stat().st_size > 0:
+                _refuse_foreign_before_writing(db, str(p))
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
@@ -80,7 +87,25 @@ def connect(path: str | Path, *, readonly: bool = False) -> Database:
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise translate(exc, str(p)) from None
+    except StoreError:
+        conn.close()
+        raise
     return db
+
+
+def _refuse_foreign_before_writing(db: Database, where: str) -> None:
+    """Refuse another program's SQLite file, or a newer Duelist's, before any write.
+
+    Even switching the journal to WAL rewrites the file header, and a user who
+    passes the wrong --db must find that file exactly as it was. The check reads
+    inside one transaction, so a store being created by another process at this
+    moment is seen either empty or fully migrated, never half-way.
+    """
+    db.conn.execute("BEGIN")
+    try:
+        _schema_pending(db, where, check_foreign=True)
+    finally:
+        db.conn.execute("COMMIT")
 
 
 def _apply_migrations(db: Database, where: str, readonly: bool = False) -> None:
@@ -131,6 +156,9 @@ def translate(exc: sqlite3.Error, where: str) -> StoreError:
         return StoreLockedError(f"{where}: database stayed locked by another process ({msg})")
     if "disk is full" in low or "disk i/o" in low:
         return StoreError(f"{where}: could not write the database ({msg}); nothing was changed")
+    if "unable to open" in low:
+        return StoreError(f"{where}: cannot open the database ({msg}); the file and its folder "
+                          "must exist and be writable (a WAL database writes files beside it)")
     return StoreError(f"{where}: database error ({msg})")
 
 
