@@ -167,7 +167,7 @@ async def test_too_few_pairs_gives_a_message_not_a_run(db_path: Path) -> None:
         await start_training(pilot, app)
         await pilot.pause(0.3)
         assert isinstance(app.screen, TrainFormScreen)
-        assert "Only 5 usable pairs" in text_of(app, "#train-message")
+        assert "only 5 usable pairs" in text_of(app, "#train-message")
         assert "judge at least 10" in text_of(app, "#train-pairs")
     with Store.open(db_path) as store:
         assert store.list_runs() == []

@@ -124,8 +124,8 @@ class TrainFormScreen(Screen[None]):
             self._message(str(exc))
             return
         if self.pairs_ready is not None and self.pairs_ready < rl.MIN_PAIRS:
-            self._message(f"Only {self.pairs_ready} usable pairs: judge at least "
-                          f"{rl.MIN_PAIRS} comparisons with a winner first.")
+            self._message(f"Training not started: only {self.pairs_ready} usable pairs "
+                          f"(at least {rl.MIN_PAIRS} needed).")
             return
         self.app.store.set_setting(rl.FORM_SETTING, asdict(form))
         if not monitor_for(self.app).start(form):
