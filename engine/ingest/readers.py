@@ -84,6 +84,7 @@ def iter_csv(path: Path, progress: Progress | None = None,
             yield text
 
     reader = csv.reader(texts(), delimiter=delimiter, strict=True)
+    row = 0
     try:
         header = next(reader, None)
         if header is None or not any(h.strip() for h in header):
@@ -95,7 +96,6 @@ def iter_csv(path: Path, progress: Progress | None = None,
             if names.index(name) != i - 1:
                 raise InputError("column appears twice in the header", path=str(path), column=name)
         width = len(names)
-        row = 0
         for fields in reader:
             if not fields:
                 continue  # blank line
@@ -107,7 +107,7 @@ def iter_csv(path: Path, progress: Progress | None = None,
             yield row, dict(zip(names, fields, strict=True))
     except csv.Error as exc:
         raise InputError(f"malformed CSV at line {line_of['n']}: {exc}", path=str(path),
-                         row=None) from None
+                         row=row + 1 if line_of["n"] > 1 else None) from None
 
 
 def iter_parquet(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -157,10 +157,10 @@ def score(value: Any, cell: Cell) -> float:
     return float(value)
 
 
-def winner(value: Any, cell: Cell) -> str:
+def winner(value: Any, cell: Cell, what: str = "winner") -> str:
     key = str(value).strip().lower() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
     if key not in WINNERS:
-        raise cell.error(f"unknown winner {value!r:.40}; use A, B, tie or both_bad")
+        raise cell.error(f"unknown {what} {value!r:.40}; use A, B, tie or both_bad")
     return WINNERS[key]
 
 
@@ -168,4 +168,4 @@ def gold(value: Any, cell: Cell) -> str | None:
     """Known answer for quality checks; empty means none."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return winner(value, cell)
+    return winner(value, cell, "gold answer")
