@@ -28,7 +28,7 @@ from . import _rows
 from .records import Comparison
 
 ORDERS = ("sequential", "random", "uncertainty", "disagreement")
-DEFAULT_LEASE_S = 1800.0
+DEFAULT_LEASE_S = 900.0
 
 _JUDGED_BY_ME = ("EXISTS (SELECT 1 FROM annotations a WHERE a.comparison_id = c.id "
                  "AND a.annotator = :me AND a.undone = 0)")
@@ -59,12 +59,12 @@ def _order_sql(order: str) -> tuple[str, str]:
 
 
 class ClaimsMixin:
-    def _candidate(self, *, gold: bool, overlap: int, order: str, params: dict,
+    def _candidate(self, *, gold: bool, overlap: int | None, order: str, params: dict,
                    exclude: frozenset[int]) -> Comparison | None:
         join, order_by = _order_sql(order)
         where = [f"NOT {_JUDGED_BY_ME}",
                  "c.gold IS NOT NULL" if gold else "c.gold IS NULL"]
-        if not gold:
+        if not gold and overlap is not None:
             where.append(f"({_TAKEN}) < :overlap")
         if exclude:
             where.append(f"c.id NOT IN ({','.join(str(int(i)) for i in sorted(exclude))})")
@@ -73,7 +73,7 @@ class ClaimsMixin:
         rows = list(self.db.query(sql, {**params, "overlap": overlap}))
         return _rows.comparison(rows[0]) if rows else None
 
-    def claim_next(self, annotator: str, *, overlap: int = 1, order: str = "sequential",
+    def claim_next(self, annotator: str, *, overlap: int | None = 1, order: str = "sequential",
                    gold_rate: float = 0.0, lease_s: float = DEFAULT_LEASE_S, seed: int = 0,
                    model_id: int | None = None,
                    exclude: set[int] | frozenset[int] = frozenset(),
@@ -81,9 +81,12 @@ class ClaimsMixin:
         """Atomically pick and lease the next comparison for `annotator`, or None.
 
         An unexpired lease this annotator already holds on an item they have not
-        judged comes back first (a restarted session resumes where it was).
+        judged comes back first (a restarted session resumes where it was); leases
+        on `exclude`d items (passed over) are given back, and the rest are renewed.
+        `overlap=None` means no quota: every annotator may judge every item, and
+        leases only keep one person's queue stable.
         """
-        if overlap < 1:
+        if overlap is not None and overlap < 1:
             raise ValueError(f"overlap must be at least 1, got {overlap}")
         if order in ("uncertainty", "disagreement") and model_id is None:
             order = "sequential"
@@ -92,6 +95,11 @@ class ClaimsMixin:
         with self.transaction():
             conn = self.db.conn
             conn.execute(_STALE, {"now": now})
+            if exclude:
+                conn.execute(f"DELETE FROM claims WHERE annotator = ? AND comparison_id IN "
+                             f"({','.join(str(int(i)) for i in sorted(exclude))})", (annotator,))
+            conn.execute("UPDATE claims SET expires_at = ? WHERE annotator = ?",
+                         (now + lease_s, annotator))
             params = {"me": annotator, "model_id": model_id, "salt": seed % 1_000_003 + 1}
             mine = [r[0] for r in conn.execute(
                 "SELECT comparison_id FROM claims WHERE annotator = ? ORDER BY claimed_at, "

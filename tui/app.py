@@ -39,6 +39,8 @@ class AnnotateOptions:
     guidelines: str | Path | None = None
     # Tests and snapshots: record duration_ms=1 instead of real time.
     stamp_timing: bool = True
+    overlap: int | None = None  # shared queue: each item to N annotators (--overlap)
+    gold_rate: float = 0.1  # share of gold items mixed in, when the store has any
 
     def __post_init__(self) -> None:
         self.annotator = self.annotator or default_annotator()
@@ -61,7 +63,8 @@ class DuelistApp(App[int]):
         self.store = store if isinstance(store, Store) else Store.open(store)
         self.options = options or AnnotateOptions()
         self.session = Session(self.store, self.options.annotator, order=self.options.order,
-                               seed=self.options.seed, randomize=self.options.randomize)
+                               seed=self.options.seed, randomize=self.options.randomize,
+                               overlap=self.options.overlap, gold_rate=self.options.gold_rate)
         for entry in registry.SCREENS:
             self.bind(entry.key, f"open_screen({entry.name!r})", description=entry.description)
 
@@ -70,6 +73,20 @@ class DuelistApp(App[int]):
         from duelist.tui.run_monitor import pick_up_left_run  # lazy: not on the launch path
 
         pick_up_left_run(self)
+        if self.options.order in ("uncertainty", "disagreement"):
+            self._watch_scoring()
+
+    def _watch_scoring(self) -> None:
+        """Keep model scores fresh for the uncertainty queue: when the current model
+        changes, start the scoring job in its own process (the annotator never waits)."""
+        from duelist.tui.scoring_job import ScoringWatcher  # lazy: not on the launch path
+
+        self._scoring_store = Store.open(self.store.path)  # its own connection: used off-thread
+        watcher = ScoringWatcher(self._scoring_store, overlap=self.options.overlap or 1)
+        check = lambda: self.run_worker(watcher.check, thread=True, group="scoring",  # noqa: E731
+                                        exclusive=True, exit_on_error=False)
+        self.set_timer(2.0, check)
+        self.set_interval(30.0, check)
 
     async def action_quit(self) -> None:
         """Quit; with a training run going, ask first whether to stop it or leave it."""
@@ -79,6 +96,12 @@ class DuelistApp(App[int]):
             self.exit()
 
     def on_unmount(self) -> None:
+        release = getattr(self.session.queue, "release", None)
+        if release is not None:  # shared queue: hand this annotator's leases back
+            release()
+        scoring_store = getattr(self, "_scoring_store", None)
+        if scoring_store is not None:
+            scoring_store.close()
         if self._owns_store:
             self.store.close()
 

@@ -88,8 +88,21 @@ ORDERS: dict[str, Callable[..., QueueOrder]] = {
 }
 
 
-def make_order(name: str, store: Store, annotator: str, seed: int) -> tuple[QueueOrder, str | None]:
-    """Build the named order; returns (order, notice) where notice explains a fallback."""
+def make_order(name: str, store: Store, annotator: str, seed: int, *, overlap: int | None = None,
+               gold_rate: float = 0.0) -> tuple[QueueOrder, str | None]:
+    """Build the named order; returns (order, notice) where notice explains a fallback.
+
+    With an `overlap` quota, or gold items to mix in, the shared claimed queue
+    (tui/claimed_queue.py) serves the items instead: leases in the store keep
+    annotators in other processes off each other's items."""
+    if overlap is not None or name == "disagreement" or (gold_rate > 0 and store.count_gold() > 0):
+        from .claimed_queue import MODEL_ORDERS, ClaimedOrder, scored_model
+
+        notice = None
+        if name in MODEL_ORDERS and scored_model(store) is None:
+            notice = ("No model scores yet: showing items in sequential order until a "
+                      "model has scored them.")
+        return ClaimedOrder(store, annotator, name, seed, overlap, gold_rate), notice
     if name == "uncertainty":
         model_id = UncertaintyOrder.scored_model(store)
         if model_id is None:

@@ -78,9 +78,12 @@ class Session:
     seed: int = 0
     randomize: bool = True
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    overlap: int | None = None  # shared queue quota (--overlap); None: every item for everyone
+    gold_rate: float = 0.0  # share of gold items mixed in (--gold-rate)
 
     def __post_init__(self) -> None:
-        self.queue, self.notice = make_order(self.order, self.store, self.annotator, self.seed)
+        self.queue, self.notice = make_order(self.order, self.store, self.annotator, self.seed,
+                                             overlap=self.overlap, gold_rate=self.gold_rate)
         self.history: list[int] = []  # comparison ids in the order shown
         self.cursor = -1
         self._items: dict[int, Comparison] = {}

@@ -13,7 +13,7 @@ from typing import Any
 from duelist.engine.errors import InputError
 from duelist.tui.cli import main as cli_main
 
-ORDERS = ("sequential", "random", "uncertainty")
+ORDERS = ("sequential", "random", "uncertainty", "disagreement")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="seed for side randomization and random order (default: 0)")
     p.add_argument("--guidelines", default=None, metavar="FILE",
                    help="Markdown file shown with g (default: assets/guidelines.md)")
+    p.add_argument("--overlap", type=int, default=None, metavar="N",
+                   help="shared queue for several annotators (separate processes or SSH): "
+                        "each comparison goes to N different annotators, and with 1 no two "
+                        "get the same item (default: everyone may judge every item)")
+    p.add_argument("--gold-rate", type=float, default=0.1, metavar="R",
+                   help="share of gold items (known answers) mixed in, unannounced, when the "
+                        "database has any (default: 0.1)")
     p.set_defaults(func=run)
 
 
@@ -58,5 +65,10 @@ def launch(db_path: str | Path, **options: Any) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.overlap is not None and args.overlap < 1:
+        raise InputError(f"--overlap must be at least 1, got {args.overlap}")
+    if not 0.0 <= args.gold_rate <= 1.0:
+        raise InputError(f"--gold-rate must be between 0 and 1, got {args.gold_rate}")
     return launch(args.db, annotator=args.annotator or "", order=args.order,
-                  randomize=args.randomize, seed=args.seed, guidelines=args.guidelines)
+                  randomize=args.randomize, seed=args.seed, guidelines=args.guidelines,
+                  overlap=args.overlap, gold_rate=args.gold_rate)
