@@ -26,7 +26,7 @@ class NoteScreen(ModalScreen[str | None]):
         with Vertical(id="dialog", classes="note"):
             yield Label(Text("Rationale", style="bold"), classes="dialog-title")
             yield Input(value=self.initial, placeholder="Why is one response better?",
-                        max_length=2000, id="note-input")
+                        max_length=2000, select_on_focus=False, id="note-input")
             yield Label(Text("enter saves · esc cancels", style="dim"), classes="dialog-hint")
 
     def on_mount(self) -> None:
