@@ -234,6 +234,9 @@ def check_project_name(name: str) -> None:
     """project_name stays inside the project folder: no absolute paths, no '..'."""
     if not name or not name.strip():
         raise ParamsError("--project-name must not be empty")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise ParamsError(f"--project-name {name!r} must not contain control characters "
+                          "(NUL, newline, escape)")
     for pure in (PurePosixPath(name), PureWindowsPath(name)):
         if pure.is_absolute() or pure.anchor:
             raise ParamsError(f"--project-name {name!r} must be a relative name inside the "
