@@ -10,10 +10,10 @@ from typing import Any
 
 from duelist.engine.stats import build_stats
 from duelist.store import Store, StoreError
+from duelist.tui.quality_format import render_quality
 from duelist.tui.sanitize import clean
 
 from . import main as cli
-from .stats_quality import render_quality
 
 Renderer = Callable[[dict[str, Any]], list[str]]
 RENDERERS: dict[str, Renderer] = {}

@@ -1,7 +1,9 @@
-"""Plain-text rendering of the `quality` section of `duelist stats`.
+"""Display strings for the quality report, shared by `duelist stats` and the stats screen.
 
-Kept apart from cmd_stats.py so the counts and the agreement report each stay
-small; cmd_stats registers `render_quality` in its RENDERERS table.
+`render_quality` is the plain-text block of `duelist stats` (cmd_stats registers
+it in its RENDERERS table); `annotator_rows` and `summary_lines` feed the TUI
+screen too, so the two never show different numbers. Annotator names come from
+files and other people's stores: they go through the shared sanitizer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ def _num(value: float | None, fmt: str = "{:.2f}") -> str:
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
+
+
+FLAG_HELP = {
+    "random": "agrees with gold answers and colleagues no better than a coin",
+    "adversarial": "agrees with gold answers and colleagues LESS often than a coin",
+    "left-biased": "picks the left side far more often than half (binomial p < 0.01)",
+    "right-biased": "picks the right side far more often than half (binomial p < 0.01)",
+    "too fast": "a quarter or more of the judgements came faster than the text can be read",
+}
 
 
 def _p(value: float | None) -> str:
@@ -41,17 +52,20 @@ def annotator_rows(annotators: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     return rows
 
 
-def summary_lines(d: dict[str, Any]) -> list[str]:
-    """Agreement headline and pairwise kappas."""
+def summary_lines(d: dict[str, Any], *, pairs: bool = True) -> list[str]:
+    """Agreement headline, and pairwise kappas unless `pairs` is False (the screen
+    has a table of its own for them)."""
     lines = [f"agreement    Fleiss kappa {_num(d['fleiss_kappa'])}, Krippendorff alpha "
              f"{_num(d['krippendorff_alpha'])} over {d['overlapping_items']} items with 2+ judges"]
-    shown = [p for p in d["pairs"] if p["kappa"] is not None]
+    shown = [p for p in d["pairs"] if p["kappa"] is not None] if pairs else []
     if shown:
         lines.append("  Cohen kappa by pair: " + ", ".join(
             f"{clean(p['first'])}~{clean(p['second'])} {p['kappa']:.2f} ({p['shared']})"
             for p in shown))
     model = d.get("model_name")
-    if model:
+    if model and not d.get("scored_items"):
+        lines.append(f"  model agreement: {clean(model)} has not scored any items yet")
+    elif model:
         lines.append(f"  model agreement uses {clean(model)} ({d['scored_items']} scored items)")
     return lines
 
