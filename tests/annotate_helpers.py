@@ -10,14 +10,14 @@ from duelist.store import NewComparison, Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
 
 MULTI_TURN = ("\n\nHuman: I want to bake bread.\n\nAssistant: Great! What kind?"
-              "\n\nHuman: Sourdough, please. How do I start?\n\nAssistant:")
+              "\n\nHuman: Sourdough, please. How do I start? (item {i})\n\nAssistant:")
 
 
 def make_project(db_path: Path, n: int = 12) -> list[int]:
     """n comparisons: item i has responses 'left-ish answer i' / 'other answer i'."""
     with Store.open(db_path) as store:
         store.insert_comparisons(
-            NewComparison(MULTI_TURN + f" (item {i})" if i % 3 == 0 else f"Question {i}: what is {i}+{i}?",
+            NewComparison(MULTI_TURN.format(i=i) if i % 3 == 0 else f"Question {i}: what is {i}+{i}?",
                           f"Answer A{i}: it is **{2 * i}**.\n\n```python\nprint({i} + {i})\n```",
                           f"Answer B{i}: probably {2 * i + 1}.")
             for i in range(n))

@@ -30,10 +30,10 @@ def test_every_binding_and_registered_screen_is_in_help(db_path: Path) -> None:
     sections = dict(app.help_sections(AnnotateScreen.__new__(AnnotateScreen)))
     rows = {k: d for rows in sections.values() for k, d in rows}
     for b in screen_bindings(AnnotateScreen) + screen_bindings(DuelistApp):
-        assert rows.get(key_label(b)) == b.description
+        assert rows.get(key_label(b)) == (b.tooltip or b.description)
     for entry in registry.SCREENS:
         assert rows.get(entry.key) == entry.description
-    assert rows["1 / a / ←"] == "A better" and rows["?"] == "Help" and "click" in rows
+    assert rows["1 / a / ←"] == "A (left) is better" and "click" in rows
 
 
 def test_registry_keys_do_not_collide() -> None:

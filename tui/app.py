@@ -51,9 +51,9 @@ class DuelistApp(App[int]):
     CSS_PATH = "styles/app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("g", "guidelines", "Guidelines"),
-        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="This list of keys"),
+        Binding("g", "guidelines", "Guidelines", tooltip="Annotation guidelines"),
+        Binding("q", "quit", "Quit", tooltip="Quit (every judgement is already saved)"),
     ]
 
     def __init__(self, store: Store | str | Path, options: AnnotateOptions | None = None,
@@ -133,12 +133,14 @@ class DuelistApp(App[int]):
 
         screen = screen or self.screen
         sections: list[tuple[str, list[tuple[str, str]]]] = []
-        own = [(key_label(b), b.description) for b in screen_bindings(type(screen)) if b.description]
+        own = [(key_label(b), b.tooltip or b.description)
+               for b in screen_bindings(type(screen)) if b.description]
         own += list(getattr(screen, "HELP_EXTRA", []))
         if own:
             title = getattr(screen, "HELP_TITLE", type(screen).__name__.removesuffix("Screen"))
             sections.append((title, own))
-        app_rows = [(key_label(b), b.description) for b in screen_bindings(type(self)) if b.description]
+        app_rows = [(key_label(b), b.tooltip or b.description)
+                    for b in screen_bindings(type(self)) if b.description]
         app_rows += [(e.key, e.description) for e in registry.SCREENS]
         app_rows.append(("ctrl+p", "Command palette"))
         sections.append(("Everywhere", app_rows))

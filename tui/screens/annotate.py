@@ -31,7 +31,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Static
 
 FIRST_PAINT_ENV = "DUELIST_FIRST_PAINT_FILE"
@@ -43,17 +42,21 @@ class AnnotateScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1,a,left", "pick('left')", "A better", key_display="1/a/←"),
-        Binding("2,b,right", "pick('right')", "B better", key_display="2/b/→"),
-        Binding("t", "pick('tie')", "Tie"),
-        Binding("x", "pick('both_bad')", "Both bad"),
-        Binding("s", "pick('skip')", "Skip"),
-        Binding("u", "undo", "Undo"),
-        Binding("n", "next", "Next", show=False),
-        Binding("p", "prev", "Previous", show=False),
-        Binding("r", "note", "Note"),
-        Binding("m", "toggle_raw", "Raw/Markdown", show=False),
-        Binding("d", "toggle_diff", "Diff", show=False),
+        Binding("1,a,left", "pick('left')", "A better", key_display="1/a/←",
+                tooltip="A (left) is better"),
+        Binding("2,b,right", "pick('right')", "B better", key_display="2/b/→",
+                tooltip="B (right) is better"),
+        Binding("t", "pick('tie')", "Tie", tooltip="Tie: equally good"),
+        Binding("x", "pick('both_bad')", "Both bad", tooltip="Both responses are bad"),
+        Binding("s", "pick('skip')", "Skip", tooltip="Skip: cannot judge this one"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last judgement (again: the one before)"),
+        Binding("n", "next", "Next", show=False, tooltip="Next item, without judging"),
+        Binding("p", "prev", "Previous", show=False,
+                tooltip="Previous item of this session (judge again to change it)"),
+        Binding("r", "note", "Note", tooltip="Add a rationale note to this judgement"),
+        Binding("m", "toggle_raw", "Raw", show=False, tooltip="Raw text / Markdown view"),
+        Binding("d", "toggle_diff", "Diff", show=False,
+                tooltip="Word-level diff of A and B on / off"),
     ]
     # Shown by the help screen next to the bindings.
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [("click", "Pick the clicked response (A or B)")]
@@ -65,7 +68,6 @@ class AnnotateScreen(Screen[None]):
         self._shown_at = time.monotonic()
         self._first_paint_done = False
         self.painted_at = 0.0
-        self._saved_timer: Timer | None = None
         self.view: View = "markdown"
 
     def compose(self) -> ComposeResult:
@@ -157,11 +159,8 @@ class AnnotateScreen(Screen[None]):
         self.query_one("#progress", ProgressPanel).show(self.session.progress)
 
     def _saved(self, text: str) -> None:
-        top = self.query_one(TopBar)
-        top.saved = text
-        if self._saved_timer is not None:
-            self._saved_timer.stop()
-        self._saved_timer = self.set_timer(2.0, top.clear_saved)
+        """Stays until the next write: the last thing saved is always visible."""
+        self.query_one(TopBar).saved = text
 
     # ---- actions -------------------------------------------------------------
     def action_pick(self, pick: Pick) -> None:

@@ -1,4 +1,4 @@
-"""One-line header: brand, annotator and item, and a short-lived "saved" mark.
+"""One-line header: brand, annotator and item, and the last "saved" mark.
 
 The "saved" text is set only after the store's COMMIT returned, so what the
 annotator sees as saved is on disk. Drawn by `render()` (no child widgets, no
@@ -15,9 +15,6 @@ from textual.widgets import Static
 class TopBar(Static):
     info: reactive[str] = reactive("", layout=False)
     saved: reactive[str] = reactive("", layout=False)
-
-    def clear_saved(self) -> None:
-        self.saved = ""
 
     def render(self) -> Text:
         width = max(1, self.size.width)
