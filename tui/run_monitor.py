@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from duelist.engine.events import parse_event
 from duelist.store import Run, Store
 from duelist.tui import run_launch as rl
-from duelist.tui.run_state import RunState
+from duelist.tui.run_state import RunState, final_accuracy
 from duelist.tui.sanitize import one_line
 from textual.message import Message
 from textual.worker import get_current_worker
@@ -298,9 +298,8 @@ class RunMonitor:
         """Tell the user on whatever screen they are, the moment the run ends."""
         view = state.view()
         if status == "done":
-            acc = view.final_metrics.get("eval_accuracy", view.final_metrics.get("accuracy"))
-            text = f"Run {run_id} finished" + (f": accuracy {acc:.3f}" if isinstance(
-                acc, int | float) else "")
+            acc = final_accuracy(view.final_metrics)
+            text = f"Run {run_id} finished" + (f": accuracy {acc:.3f}" if acc is not None else "")
             severity = "information"
         elif status == "cancelled":
             text, severity = f"Run {run_id} cancelled", "warning"

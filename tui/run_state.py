@@ -14,6 +14,7 @@ import copy
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from duelist.store import Run, RunMetric
@@ -196,17 +197,32 @@ class RunState:
         v.total_steps = int(config.get("total_steps") or v.step)
         v.epochs = float(config.get("epochs") or 0.0)
         v.n_train = int(config.get("n_train") or run.n_pairs or 0)
-        v.n_valid = int(config.get("n_valid") or 0)
         v.final_metrics = dict(run.final_metrics or {})
+        v.n_valid = int(config.get("n_valid") or v.final_metrics.get("valid_pairs") or 0)
         v.model_dir = run.model_dir
         v.saw_done = run.status == "done"
-        v.duration_s = _num(v.final_metrics.get("duration_s"))
+        v.duration_s = _num(v.final_metrics.get("duration_s")) or seconds_between(
+            run.started_at or run.created_at, run.finished_at)
+        v.logs = []
+        state._logs.append("(a stored run: curves rebuilt from its saved metrics)")
         if run.error:
             lines = run.error.splitlines()
             v.error = lines[0] if lines else run.error
             v.error_lines = lines[1:][-ERROR_TAIL:]
         v.version = 1
         return state
+
+
+def seconds_between(start: str | None, end: str | None) -> float | None:
+    """Seconds between two store timestamps (ISO 8601, Z), or None if either is missing."""
+    if not start or not end:
+        return None
+    try:
+        a = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        b = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(0.0, (b - a).total_seconds())
 
 
 def _num(value: Any) -> float | None:

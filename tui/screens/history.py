@@ -9,12 +9,11 @@ The newest successful model is current by default (the engine registers it so);
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from duelist.store import ModelRecord, Run
 from duelist.tui.run_monitor import RunEnded, RunStarted, monitor_for
-from duelist.tui.run_state import RunState, final_accuracy, model_label
+from duelist.tui.run_state import RunState, final_accuracy, model_label, seconds_between
 from duelist.tui.sanitize import one_line
 from duelist.tui.screens.dashboard import STATUS_STYLE, fmt_duration
 from rich.text import Text
@@ -28,19 +27,7 @@ COLUMNS = ("Run", "Status", "Model", "Pairs", "Accuracy", "Duration", "Started",
 
 def run_duration(run: Run) -> float | None:
     """Seconds from start (or creation) to finish; None while unfinished."""
-    begin, end = _parse(run.started_at or run.created_at), _parse(run.finished_at)
-    if begin is None or end is None:
-        return None
-    return max(0.0, (end - begin).total_seconds())
-
-
-def _parse(stamp: str | None) -> datetime | None:
-    if not stamp:
-        return None
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return seconds_between(run.started_at or run.created_at, run.finished_at)
 
 
 class HistoryScreen(Screen[None]):

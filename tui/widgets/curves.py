@@ -69,4 +69,6 @@ class CurvePlot(PlotextPlot):
             plt.ylim(*self.y_range)
         if x_max:
             plt.xlim(0, max(1, x_max))
+            if x_max <= 10:  # a short run: whole steps, not 1.2 / 2.5 / 3.8
+                plt.xticks(list(range(x_max + 1)))
         self.refresh()
