@@ -8,7 +8,9 @@ comparison (`scores` table). The annotate queue then orders by the smallest
 |reward(A) - reward(B)|, or the largest ensemble spread when the model is an
 ensemble. It runs as its own process so annotators never wait for it: each page
 is committed on its own, so the queue improves while the job is still running,
-and a killed job resumes where it stopped (scored items are skipped).
+and a killed job resumes where it stopped (scored items are skipped). Once the
+open items are done, the judged ones follow (unless --no-judged), so that
+`duelist stats` can say how often each annotator agrees with the model.
 
 Events go to stdout as JSON lines (engine/events.py): start, log, done, error.
 """
@@ -59,9 +61,10 @@ def load_score_fn(path: str) -> ScoreFn:
 
 
 def score_open_comparisons(store: Store, model_id: int, score_fn: ScoreFn, *,
-                           overlap: int = 1, page: int = PAGE,
+                           overlap: int | None = 1, page: int = PAGE,
                            progress: Callable[[int, int], None] | None = None) -> int:
-    """Score and store every open, unscored comparison for `model_id`; return how many."""
+    """Score and store every open (overlap None: every), unscored comparison for
+    `model_id`; return how many."""
     total = store.count_unscored_open(model_id, overlap=overlap)
     done, after = 0, 0
     while True:
@@ -110,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="model to score with (default: the current model)")
     p.add_argument("--overlap", type=int, default=1)
     p.add_argument("--page", type=int, default=PAGE)
+    p.add_argument("--no-judged", dest="with_judged", action="store_false",
+                   help="score only open items (by default judged ones follow, for the "
+                        "'agreement with the model' statistic)")
     args = p.parse_args(argv)
     out = EventWriter()
     t0 = time.monotonic()
@@ -129,17 +135,22 @@ def main(argv: list[str] | None = None) -> int:
         store.set_setting(RUNNING_KEY, {"pid": os.getpid(), "model_id": model.id,
                                         "started": time.time()})
         total = store.count_unscored_open(model.id, overlap=args.overlap)
+        rest = store.count_unscored_open(model.id, overlap=None) if args.with_judged else total
         out.emit("start", run_id=None, total_steps=total, epochs=0, n_train=0, n_valid=0,
                  n_truncated=0, model=model.path, config={"job": "score_queue",
                                                           "model_id": model.id})
-        if total == 0:  # nothing to do: do not pay for loading a model
+        if rest == 0:  # nothing to do: do not pay for loading a model
             out.emit("done", model_dir=model.path, metrics={"scored": 0, "model_id": model.id},
                      duration_s=round(time.monotonic() - t0, 3))
             return 0
         fn = load_score_fn(model.path)
         n = score_open_comparisons(
             store, model.id, fn, overlap=args.overlap, page=args.page,
-            progress=lambda d, t: out.emit("log", message=f"scored {d}/{t}"))
+            progress=lambda d, t: out.emit("log", message=f"scored {d}/{t} open items"))
+        if args.with_judged:  # then the judged ones: stats compare annotators with the model
+            n += score_open_comparisons(
+                store, model.id, fn, overlap=None, page=args.page,
+                progress=lambda d, t: out.emit("log", message=f"scored {d}/{t} judged items"))
         out.emit("done", model_dir=model.path, metrics={"scored": n, "model_id": model.id},
                  duration_s=round(time.monotonic() - t0, 3))
         return 0

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from . import _rows
 from .records import CHOICES, Comparison, NewAnnotation
 
+_UNSCORED = ("NOT EXISTS (SELECT 1 FROM scores s WHERE s.model_id = :m "
+             "AND s.comparison_id = c.id)")
+_OPEN = (" AND (SELECT COUNT(DISTINCT a.annotator) FROM annotations a WHERE a.comparison_id = c.id "
+         "AND a.undone = 0 AND a.choice != 'skip') < :overlap")
+
 
 @dataclass(frozen=True, slots=True)
 class JudgementFacts:
@@ -74,25 +79,21 @@ class QualityMixin:
         return self.db.execute("SELECT COUNT(*) FROM scores WHERE model_id = ?",
                                [model_id]).fetchone()[0]
 
-    def unscored_open_comparisons(self, model_id: int, *, overlap: int = 1,
+    def unscored_open_comparisons(self, model_id: int, *, overlap: int | None = 1,
                                   after_id: int = 0, limit: int = 256) -> list[Comparison]:
-        """Comparisons still open (fewer than `overlap` live, non-skip judges) that
-        `model_id` has not scored yet, by id from `after_id`; the scoring job pages
-        through these."""
+        """Comparisons still open (fewer than `overlap` live, non-skip judges; with
+        None, every comparison) that `model_id` has not scored yet, by id from
+        `after_id`; the scoring job pages through these."""
         rows = self.db.query(
-            "SELECT c.* FROM comparisons c WHERE c.id > :after AND NOT EXISTS "
-            "(SELECT 1 FROM scores s WHERE s.model_id = :m AND s.comparison_id = c.id) "
-            "AND (SELECT COUNT(DISTINCT a.annotator) FROM annotations a WHERE a.comparison_id = c.id "
-            "AND a.undone = 0 AND a.choice != 'skip') < :overlap ORDER BY c.id LIMIT :limit",
+            f"SELECT c.* FROM comparisons c WHERE c.id > :after AND {_UNSCORED}"
+            f"{_OPEN if overlap is not None else ''} ORDER BY c.id LIMIT :limit",
             {"after": after_id, "m": model_id, "overlap": overlap, "limit": limit})
         return [_rows.comparison(r) for r in rows]
 
-    def count_unscored_open(self, model_id: int, *, overlap: int = 1) -> int:
+    def count_unscored_open(self, model_id: int, *, overlap: int | None = 1) -> int:
         return self.db.execute(
-            "SELECT COUNT(*) FROM comparisons c WHERE NOT EXISTS "
-            "(SELECT 1 FROM scores s WHERE s.model_id = :m AND s.comparison_id = c.id) "
-            "AND (SELECT COUNT(DISTINCT a.annotator) FROM annotations a WHERE a.comparison_id = c.id "
-            "AND a.undone = 0 AND a.choice != 'skip') < :overlap",
+            f"SELECT COUNT(*) FROM comparisons c WHERE {_UNSCORED}"
+            f"{_OPEN if overlap is not None else ''}",
             {"m": model_id, "overlap": overlap}).fetchone()[0]
 
     def add_annotations_bulk(self, items: list[NewAnnotation]) -> int:

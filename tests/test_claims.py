@@ -130,6 +130,7 @@ _WORKER = textwrap.dedent("""
         store.add_annotation(NewAnnotation(comparison_id=c.id, annotator=who, choice="a",
                                            shown_swapped=False, duration_ms=10))
         got.append(c.id)
+        time.sleep(0.005)  # a (very fast) annotator reads the next item
     print(json.dumps(got))
 """)
 
@@ -166,4 +167,7 @@ def test_four_processes_judge_one_database(db_path, overlap):
         assert s.integrity_ok()
     if overlap == 1:
         assert len(set(claimed)) == n
-        assert sum(1 for got in results if got) >= 2  # the work was actually shared
+    # The exact split depends on the scheduler, so it is printed; that the work was
+    # shared at all is asserted (each worker pauses 5 ms per item, like a reader).
+    print(f"\noverlap {overlap}: items per process {[len(got) for got in results]}")
+    assert sum(1 for got in results if got) >= 2

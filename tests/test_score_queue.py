@@ -41,16 +41,25 @@ def test_score_queue_process_scores_open_items(scored_setup):
     events = [e for e in map(parse_event, proc.stdout.splitlines()) if e]
     kinds = [e["event"] for e in events]
     assert kinds[0] == "start" and kinds[-1] == "done"
-    assert events[-1]["metrics"]["scored"] == 6  # the judged one is done at overlap 1
+    assert events[-1]["metrics"]["scored"] == 7  # 6 open items first, then the judged one
+    logs = [e["message"] for e in events if e["event"] == "log"]
+    assert logs[0] == "scored 3/6 open items" and logs[-1] == "scored 1/1 judged items"
     with Store.open(db) as s:
-        scores = s.scores_for_model(model_id)
-        assert len(scores) == 6 and first not in {x.comparison_id for x in scores}
+        scores = [x for x in s.scores_for_model(model_id) if x.comparison_id != first]
+        assert len(scores) == 6
         assert all(abs(x.score_a) < 100 and x.std_a is None for x in scores)  # single model
         # The queue now starts with the smallest |reward(A) - reward(B)|.
         margins = {x.comparison_id: abs(x.score_a - x.score_b) for x in scores}
         c = s.claim_next("bob", order="uncertainty", model_id=model_id)
         assert c.id == min(margins, key=margins.get)
         assert s.get_setting("score_queue.running") == {}
+        # The judged item is scored too: stats compare the annotator with the model.
+        from duelist.engine.quality import store_report
+
+        (ann,) = store_report(s).annotators
+        margin = next(x for x in s.scores_for_model(model_id) if x.comparison_id == first)
+        if margin.score_a != margin.score_b:
+            assert ann.model_n == 1 and ann.model_agree == int(margin.score_a > margin.score_b)
     # Running again finds nothing left to score.
     again = subprocess.run(
         [sys.executable, "-m", "duelist.engine.score_queue", "--db", str(db),
