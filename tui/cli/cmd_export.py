@@ -37,8 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"{', '.join(EXPORT_FORMATS)} (default: from OUT's extension; "
                         "no extension means hf)")
     p.add_argument("--policy", default="majority", metavar="POLICY",
-                   help="how several annotators' votes resolve: majority (default) or "
-                        "unanimous")
+                   help="how several annotators' votes resolve: majority (default), "
+                        "unanimous, or weighted (by annotator reliability from gold items "
+                        "and agreement)")
     p.set_defaults(func=run)
 
 
