@@ -3,10 +3,9 @@
 Scoring encodes with the SAME `PairEncoder` (kind and max_length read from the
 model dir's `duelist.json`) that training used, so scores mean what training meant.
 
-The forward pass lives in ONE module-level function, `forward_scores(model, features,
-*, pad_token_id, device, batch_size, precision)`. It is the single seam for faster
-scoring: `engine/scorer.py` may replace what `RewardModel._forward` calls (batching,
-bf16) without touching anything else here. `score_batch` is a thin wrapper over it.
+`score_batch` runs the fast scorer (`engine/scorer.py`: encode once, length-sorted
+dynamic batches, inference_mode, bf16 autocast where the hardware has it).
+`forward_scores` stays as the training loop's validation pass over pre-encoded rows.
 """
 
 from __future__ import annotations
@@ -84,8 +83,11 @@ class RewardModel:
         self.meta = dict(meta or {})
         self.device = device or str(next(model.parameters()).device)
         self.path = path
-        self.precision = "fp32"
+        # 'auto': bf16 autocast where the hardware runs it natively (engine/scorer.py);
+        # set 'fp32' for bit-for-bit plain-transformers scores.
+        self.precision = "auto"
         self.batch_size = 32
+        self._calibration: Any = None
 
     # ---- loading and saving -------------------------------------------------
 
@@ -137,12 +139,26 @@ class RewardModel:
                               device=self.device, batch_size=self.batch_size,
                               precision=self.precision)
 
-    def score_batch(self, prompts: Sequence[str], responses: Sequence[str]) -> list[float]:
-        """One reward per (prompt, response) pair, in order."""
+    def score_batch(self, prompts: Sequence[str], responses: Sequence[str],
+                    progress: Any = None) -> list[float]:
+        """One reward per (prompt, response) pair, in order (the fast scorer, engine/scorer.py)."""
+        from .scorer import Scorer
+
         if len(prompts) != len(responses):
             raise InputError(f"score_batch got {len(prompts)} prompts but {len(responses)} responses")
         encoded = self.encoder.encode_many(list(prompts), list(responses))
-        return self._forward([e.features() for e in encoded])
+        scorer = Scorer(self.model, self.encoder, precision=self.precision,
+                        batch_size=self.batch_size)
+        return scorer.score_encoded(encoded, progress)
+
+    @property
+    def calibration(self) -> Any:
+        """The model dir's calibration.json (engine/calibration.py), or None."""
+        if self._calibration is None and self.path:
+            from .calibration import Calibration
+
+            self._calibration = Calibration.load(self.path) or False
+        return self._calibration or None
 
     def score(self, prompt: str, response: str) -> float:
         return self.score_batch([prompt], [response])[0]
@@ -155,10 +171,13 @@ class RewardModel:
         order = sorted(range(len(responses)), key=lambda i: -scores[i])
         return [(responses[i], scores[i]) for i in order]
 
-    def prob_better(self, prompt: str, a: str, b: str) -> float:
-        """P(a preferred over b) under Bradley-Terry: sigmoid(r(a) - r(b))."""
+    def prob_better(self, prompt: str, a: str, b: str, *, calibrated: bool = False) -> float:
+        """P(a preferred over b) under Bradley-Terry: sigmoid((r(a) - r(b)) / T), T = 1
+        unless `calibrated` (then the model dir's fitted temperature)."""
+        from .model_set import temperature_of
+
         ra, rb = self.score_batch([prompt, prompt], [a, b])
-        return 1.0 / (1.0 + math.exp(-(ra - rb)))
+        return 1.0 / (1.0 + math.exp(-(ra - rb) / temperature_of(self, calibrated)))
 
     def __repr__(self) -> str:
         return (f"RewardModel(path={self.path!r}, encoding={self.encoder.kind}, "

@@ -1,0 +1,113 @@
+"""One scoring interface for a single model, an ensemble, and a multi-aspect set.
+
+Why: `duelist rank`, `duelist score`, the rank screen and the uncertainty queue should
+not care whether "the model" is one dir, K seeds, or helpfulness/harmlessness/honesty
+models with weights. Everything they need is `score_detail()`: the combined reward per
+item, plus the spread across ensemble members and the per-aspect rewards when there
+are any. `ScoringMixin` builds RewardModel's public API (score, score_batch, rank,
+prob_better, predict) on top of it, so an Ensemble or AspectSet is a drop-in
+replacement for a RewardModel.
+
+Loading a path: a dir with `ensemble.json` is an Ensemble, anything else a RewardModel.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .calibration import Calibration, sigmoid
+from .errors import InputError, ModelLoadError
+
+Progress = Callable[[int, int], None]
+ENSEMBLE_FILE = "ensemble.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreDetail:
+    """Rewards for a batch of (prompt, response) items, in input order."""
+
+    scores: list[float]
+    std: list[float] | None = None  # spread across ensemble members (None: one model)
+    aspects: dict[str, list[float]] | None = None  # per-aspect rewards (None: no aspects)
+
+
+def detail_of(model: Any, prompts: Sequence[str], responses: Sequence[str],
+              progress: Progress | None = None) -> ScoreDetail:
+    """`score_detail` of any scorer; a plain RewardModel only has `score_batch`."""
+    if hasattr(model, "score_detail"):
+        return model.score_detail(prompts, responses, progress=progress)
+    return ScoreDetail(list(model.score_batch(prompts, responses, progress=progress)))
+
+
+def temperature_of(model: Any, calibrated: bool) -> float:
+    """The temperature to turn a reward margin into a probability (1.0 uncalibrated)."""
+    if not calibrated:
+        return 1.0
+    cal: Calibration | None = getattr(model, "calibration", None)
+    if cal is None:
+        where = getattr(model, "path", None) or "this model"
+        raise InputError(f"{where} has no calibration.json (it is fitted on validation pairs at "
+                         "the end of training); drop --calibrated or retrain")
+    return cal.temperature
+
+
+class ScoringMixin:
+    """RewardModel's API on top of `score_detail` (for ensembles and aspect sets)."""
+
+    path: str | None = None
+    calibration: Calibration | None = None
+
+    def score_detail(self, prompts: Sequence[str], responses: Sequence[str],
+                     progress: Progress | None = None) -> ScoreDetail:
+        raise NotImplementedError
+
+    def score_batch(self, prompts: Sequence[str], responses: Sequence[str],
+                    progress: Progress | None = None) -> list[float]:
+        return self.score_detail(prompts, responses, progress).scores
+
+    def score(self, prompt: str, response: str) -> float:
+        return self.score_batch([prompt], [response])[0]
+
+    predict = score  # the AutoTrain guide's multi-aspect example calls `.predict`
+
+    def rank(self, prompt: str, responses: Sequence[str]) -> list[tuple[str, float]]:
+        """(response, score) pairs, best first (stable for ties)."""
+        scores = self.score_batch([prompt] * len(responses), list(responses))
+        order = sorted(range(len(responses)), key=lambda i: -scores[i])
+        return [(responses[i], scores[i]) for i in order]
+
+    def prob_better(self, prompt: str, a: str, b: str, *, calibrated: bool = False) -> float:
+        """P(a preferred over b) = sigmoid((r(a) - r(b)) / T), T = 1 unless calibrated."""
+        ra, rb = self.score_batch([prompt, prompt], [a, b])
+        return sigmoid((ra - rb) / temperature_of(self, calibrated))
+
+
+def is_ensemble_dir(path: str | Path) -> bool:
+    return (Path(path) / ENSEMBLE_FILE).is_file()
+
+
+def load_model(path: str | Path, *, device: str | None = None) -> Any:
+    """A RewardModel, or an Ensemble when `path` holds ensemble.json."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise ModelLoadError(f"model directory '{p}' does not exist")
+    if not p.is_dir():
+        raise ModelLoadError(f"'{p}' is a file, not a model directory")
+    if is_ensemble_dir(p):
+        from .ensemble import Ensemble
+
+        return Ensemble.load(p, device=device)
+    from .reward_model import RewardModel
+
+    return RewardModel.load(p, device=device)
+
+
+def bt_prob(score_a: float, score_b: float, temperature: float = 1.0) -> float:
+    """Bradley-Terry P(a beats b) for rewards a, b."""
+    if not (math.isfinite(score_a) and math.isfinite(score_b)):
+        return 0.5
+    return sigmoid((score_a - score_b) / temperature)

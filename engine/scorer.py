@@ -1,0 +1,137 @@
+"""The fast scorer: many (prompt, response) pairs -> rewards, in input order.
+
+Why it is several times faster than the guide's loop (one forward pass per response,
+fp32, text re-joined with `sep_token` and re-tokenized each call):
+- Inputs are encoded ONCE, by `PairEncoder` (the exact training format), and never
+  re-tokenized.
+- Items are sorted by token length and batched, so each batch pads only to its own
+  longest item (dynamic padding): short responses no longer pay for long ones.
+- `torch.inference_mode()` (no autograd bookkeeping) and, where the hardware has it,
+  bf16 autocast: on CPUs with avx512_bf16/AMX and on bf16-capable GPUs. Without it we
+  stay in fp32; bf16 emulated in software is slower than fp32.
+- One autocast context wraps the whole run, so weights are cast to bf16 once, not per
+  batch (autocast caches casts until its outermost context exits).
+
+Results come back in the order they went in, whatever order the batches ran in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from typing import Any
+
+import torch
+
+from .encoding import Encoded, PairEncoder
+
+Progress = Callable[[int, int], None]
+PRECISIONS = ("auto", "bf16", "fp32")
+# Cap on padded tokens per batch: bounds memory and keeps one long item from dragging
+# a big batch up to its length.
+DEFAULT_BATCH_TOKENS = 8192
+DEFAULT_BATCH_SIZE = 32
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """Whether bf16 compute runs natively here (not emulated): the engine's one answer."""
+    from .precision import bf16_supported as _supported
+
+    return _supported(str(device))
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """'auto' -> 'bf16' where supported, else 'fp32'. An explicit 'bf16' is honoured."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if precision == "auto":
+        return "bf16" if bf16_supported(device) else "fp32"
+    return precision
+
+
+def length_batches(lengths: Sequence[int], batch_size: int = DEFAULT_BATCH_SIZE,
+                   max_tokens: int = DEFAULT_BATCH_TOKENS) -> list[list[int]]:
+    """Indices grouped into batches of similar length, longest first.
+
+    A batch closes when it holds `batch_size` items or one more would push its padded
+    size (items x longest) past `max_tokens`; a single over-long item still gets a batch.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        longest = lengths[current[0]] if current else lengths[i]
+        if current and (len(current) >= batch_size or (len(current) + 1) * longest > max_tokens):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
+class Scorer:
+    """Scores encoded pairs with a sequence-classification reward model (num_labels=1)."""
+
+    def __init__(self, model: Any, encoder: PairEncoder, *, precision: str = "auto",
+                 batch_size: int = DEFAULT_BATCH_SIZE,
+                 max_batch_tokens: int = DEFAULT_BATCH_TOKENS) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.model = model.eval()
+        self.encoder = encoder
+        self.device = next(model.parameters()).device
+        self.precision = resolve_precision(precision, self.device)
+        self.batch_size = batch_size
+        self.max_batch_tokens = max(max_batch_tokens, encoder.max_length)
+        pad = encoder.tokenizer.pad_token_id
+        self.pad_id = int(pad) if pad is not None else 0
+
+    def _autocast(self) -> Any:
+        if self.precision == "bf16":
+            return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16)
+        return nullcontext()
+
+    def _tensors(self, items: list[Encoded]) -> dict[str, torch.Tensor]:
+        width = max(len(e.input_ids) for e in items)
+        ids, mask, types = [], [], []
+        for e in items:
+            pad = width - len(e.input_ids)
+            ids.append(e.input_ids + [self.pad_id] * pad)
+            mask.append([1] * len(e.input_ids) + [0] * pad)
+            if e.token_type_ids is not None:
+                types.append(e.token_type_ids + [0] * pad)
+        out = {"input_ids": torch.tensor(ids, dtype=torch.long, device=self.device),
+               "attention_mask": torch.tensor(mask, dtype=torch.long, device=self.device)}
+        if types and len(types) == len(items):
+            out["token_type_ids"] = torch.tensor(types, dtype=torch.long, device=self.device)
+        return out
+
+    def score_encoded(self, encoded: Sequence[Encoded],
+                      progress: Progress | None = None) -> list[float]:
+        """Rewards for already-encoded items, in their input order."""
+        total = len(encoded)
+        scores: list[float] = [0.0] * total
+        if total == 0:
+            return scores
+        batches = length_batches([len(e.input_ids) for e in encoded], self.batch_size,
+                                 self.max_batch_tokens)
+        done = 0
+        with torch.inference_mode(), self._autocast():
+            for batch in batches:
+                logits = self.model(**self._tensors([encoded[i] for i in batch])).logits
+                values = logits.float().reshape(len(batch), -1)[:, 0].tolist()
+                for i, v in zip(batch, values, strict=True):
+                    scores[i] = float(v)
+                done += len(batch)
+                if progress is not None:
+                    progress(done, total)
+        return scores
+
+    def score(self, prompts: Sequence[str], responses: Sequence[str],
+              progress: Progress | None = None) -> list[float]:
+        """Rewards for parallel lists of prompts and responses, in input order."""
+        if len(prompts) != len(responses):
+            raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
+        return self.score_encoded(self.encoder.encode_many(list(prompts), list(responses)),
+                                  progress)
