@@ -259,6 +259,12 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
     from .model_dir import write_model_dir
 
     reward_model = write_model_dir(params, trained, tokenizer, meta, merge=params.merge_adapter)
+    if split.valid:  # calibration.json: P(chosen > rejected) = sigmoid(margin / T), fitted here
+        from .calibration import fit_and_save
+
+        cal = fit_and_save(reward_model.path, split.valid, model=reward_model)
+        emit("log", message=f"calibration: temperature {cal.temperature:.3f} on "
+                            f"{cal.n_pairs} validation pairs")
     return reward_model
 
 

@@ -129,7 +129,10 @@ def _train_ensemble(params: Any, recorder: RunRecorder) -> tuple[str, dict[str, 
                            "this build; train single models with different --seed values") from None
     import inspect
 
-    kwargs = {"emit": recorder.emit} if "emit" in inspect.signature(train_ensemble).parameters else {}
+    accepted = inspect.signature(train_ensemble).parameters
+    kwargs = {"emit": recorder.emit} if "emit" in accepted else {}
+    if "db" in accepted:  # members train on the project's judgements when no --data-path
+        kwargs["db"] = recorder.db
     result = train_ensemble(params, params.ensemble, **kwargs)
     model_dir = str(getattr(result, "path", None) or params.output_dir)
     metrics = dict(getattr(result, "meta", {}).get("metrics", {})) if hasattr(result, "meta") else {}
