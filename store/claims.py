@@ -32,59 +32,79 @@ DEFAULT_LEASE_S = 900.0
 
 _JUDGED_BY_ME = ("EXISTS (SELECT 1 FROM annotations a WHERE a.comparison_id = c.id "
                  "AND a.annotator = :me AND a.undone = 0)")
-_TAKEN = ("(SELECT COUNT(DISTINCT a.annotator) FROM annotations a WHERE a.comparison_id = c.id "
-          "AND a.undone = 0 AND a.choice != 'skip') + "
-          "(SELECT COUNT(*) FROM claims k WHERE k.comparison_id = c.id AND k.annotator != :me)")
+# `judges` (live, non-skip judgements) is kept by triggers (migration m002).
+_LEASED = "(SELECT COUNT(*) FROM claims k WHERE k.comparison_id = c.id AND k.annotator != :me)"
 _STALE = ("DELETE FROM claims WHERE expires_at < :now OR EXISTS (SELECT 1 FROM annotations a "
           "WHERE a.comparison_id = claims.comparison_id AND a.annotator = claims.annotator "
           "AND a.undone = 0)")
+_MARGIN = "abs(s.score_a - s.score_b)"  # must match idx_scores_margin
+_SPREAD = ("(coalesce(s.std_a, 0) * coalesce(s.std_a, 0) "
+           "+ coalesce(s.std_b, 0) * coalesce(s.std_b, 0))")  # must match idx_scores_spread
 
 
-def _order_sql(order: str) -> tuple[str, str]:
-    """(extra JOIN, ORDER BY) for an order name."""
-    if order == "sequential":
-        return "", "c.id"
-    if order == "random":
-        # Knuth multiplicative hash of the id, salted: a cheap seeded permutation.
-        return "", "((c.id + :salt) * 2654435761) % 4294967291, c.id"
-    scored = ("LEFT JOIN scores s ON s.comparison_id = c.id AND s.model_id = :model_id")
-    if order == "uncertainty":
-        return scored, "(s.comparison_id IS NULL), ABS(s.score_a - s.score_b), c.id"
-    if order == "disagreement":
-        return scored, ("(s.comparison_id IS NULL), "
-                        "-(COALESCE(s.std_a, 0) * COALESCE(s.std_a, 0) "
-                        "+ COALESCE(s.std_b, 0) * COALESCE(s.std_b, 0)), "
-                        "ABS(s.score_a - s.score_b), c.id")
-    raise ValueError(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
+def _open_where(*, gold: bool, overlap: int | None, exclude: frozenset[int]) -> list[str]:
+    """Conditions for 'this annotator may take this comparison now'.
+
+    The cheap column test on `judges` comes first, so done items are skipped
+    without a subquery; with overlap 1 it is an equality the index can seek.
+    """
+    where = ["c.gold IS NOT NULL" if gold else "c.gold IS NULL"]
+    if not gold and overlap is not None:
+        where.append("c.judges = 0" if overlap == 1 else "c.judges < :overlap")
+    where.append(f"NOT {_JUDGED_BY_ME}")
+    if not gold and overlap is not None:
+        where.append(f"c.judges + {_LEASED} < :overlap")
+    if exclude:
+        where.append(f"c.id NOT IN ({','.join(str(int(i)) for i in sorted(exclude))})")
+    return where
 
 
 class ClaimsMixin:
-    def _candidate(self, *, gold: bool, overlap: int | None, order: str, params: dict,
-                   exclude: frozenset[int]) -> Comparison | None:
-        join, order_by = _order_sql(order)
-        where = [f"NOT {_JUDGED_BY_ME}",
-                 "c.gold IS NOT NULL" if gold else "c.gold IS NULL"]
-        if not gold and overlap is not None:
-            where.append(f"({_TAKEN}) < :overlap")
-        if exclude:
-            where.append(f"c.id NOT IN ({','.join(str(int(i)) for i in sorted(exclude))})")
-        sql = (f"SELECT c.* FROM comparisons c {join} WHERE {' AND '.join(where)} "
-               f"ORDER BY {order_by} LIMIT 1")
-        rows = list(self.db.query(sql, {**params, "overlap": overlap}))
+    def _first(self, sql: str, params: dict) -> Comparison | None:
+        rows = list(self.db.query(sql, params))
         return _rows.comparison(rows[0]) if rows else None
+
+    def _candidate(self, *, gold: bool, overlap: int | None, order: str, params: dict,
+                   exclude: frozenset[int], start: int = 0) -> Comparison | None:
+        """The first open comparison in `order`.
+
+        sequential/random walk ids upward from `start` and wrap around once, so
+        an annotator deep into a big store does not rescan what is behind them;
+        uncertainty/disagreement read the model's scores already sorted (indexes
+        on the score expressions) and fall back to id order for unscored items.
+        """
+        where = " AND ".join(_open_where(gold=gold, overlap=overlap, exclude=exclude))
+        params = {**params, "overlap": overlap}
+        if order in ("uncertainty", "disagreement") and params.get("model_id") is not None:
+            key = _MARGIN if order == "uncertainty" else f"{_SPREAD} DESC"
+            hit = self._first(
+                f"SELECT c.* FROM scores s JOIN comparisons c ON c.id = s.comparison_id "
+                f"WHERE s.model_id = :model_id AND {where} ORDER BY {key} LIMIT 1", params)
+            if hit is not None:
+                return hit
+            start = 0
+        elif order not in ORDERS:
+            raise ValueError(f"unknown order {order!r}; choose one of {', '.join(ORDERS)}")
+        for cond in ("c.id >= :start", "c.id < :start"):
+            hit = self._first(f"SELECT c.* FROM comparisons c WHERE {cond} AND {where} "
+                              f"ORDER BY c.id LIMIT 1", {**params, "start": start})
+            if hit is not None or start <= 1:
+                return hit
+        return None
 
     def claim_next(self, annotator: str, *, overlap: int | None = 1, order: str = "sequential",
                    gold_rate: float = 0.0, lease_s: float = DEFAULT_LEASE_S, seed: int = 0,
                    model_id: int | None = None,
                    exclude: set[int] | frozenset[int] = frozenset(),
-                   now: float | None = None) -> Comparison | None:
+                   after_id: int = 0, now: float | None = None) -> Comparison | None:
         """Atomically pick and lease the next comparison for `annotator`, or None.
 
         An unexpired lease this annotator already holds on an item they have not
         judged comes back first (a restarted session resumes where it was); leases
         on `exclude`d items (passed over) are given back, and the rest are renewed.
         `overlap=None` means no quota: every annotator may judge every item, and
-        leases only keep one person's queue stable.
+        leases only keep one person's queue stable. `after_id` (the last item
+        shown) lets the sequential order continue from there instead of rescanning.
         """
         if overlap is not None and overlap < 1:
             raise ValueError(f"overlap must be at least 1, got {overlap}")
@@ -100,7 +120,7 @@ class ClaimsMixin:
                              f"({','.join(str(int(i)) for i in sorted(exclude))})", (annotator,))
             conn.execute("UPDATE claims SET expires_at = ? WHERE annotator = ?",
                          (now + lease_s, annotator))
-            params = {"me": annotator, "model_id": model_id, "salt": seed % 1_000_003 + 1}
+            params = {"me": annotator, "model_id": model_id}
             mine = [r[0] for r in conn.execute(
                 "SELECT comparison_id FROM claims WHERE annotator = ? ORDER BY claimed_at, "
                 "comparison_id", (annotator,))]
@@ -114,9 +134,13 @@ class ClaimsMixin:
                                       (annotator,)).fetchone()[0]
                 rng = random.Random(f"{seed}:{annotator}:{n_done}:{len(exclude)}")
                 want_gold = gold_rate > 0 and rng.random() < gold_rate
+                start = after_id + 1
+                if order == "random":
+                    top = conn.execute("SELECT MAX(id) FROM comparisons").fetchone()[0] or 0
+                    start = rng.randint(1, top) if top else 0
                 for gold in (want_gold, not want_gold):
                     pick = self._candidate(gold=gold, overlap=overlap, order=order,
-                                           params=params, exclude=exclude)
+                                           params=params, exclude=exclude, start=start)
                     if pick is not None:
                         break
             if pick is not None:
@@ -146,9 +170,8 @@ class ClaimsMixin:
 
     def count_remaining(self, annotator: str, *, overlap: int = 1) -> int:
         """Ordinary items this annotator could still get (for a progress display)."""
-        sql = (f"SELECT COUNT(*) FROM comparisons c WHERE c.gold IS NULL AND NOT {_JUDGED_BY_ME} "
-               "AND (SELECT COUNT(DISTINCT a.annotator) FROM annotations a "
-               "WHERE a.comparison_id = c.id AND a.undone = 0 AND a.choice != 'skip') < :overlap")
+        sql = (f"SELECT COUNT(*) FROM comparisons c WHERE c.gold IS NULL AND c.judges < :overlap "
+               f"AND NOT {_JUDGED_BY_ME}")
         return self.db.execute(sql, {"me": annotator, "overlap": overlap}).fetchone()[0]
 
     def next_unjudged_by_uncertainty(self, annotator: str, model_id: int, *,
@@ -157,14 +180,20 @@ class ClaimsMixin:
                                      ) -> Comparison | None:
         """The most uncertain comparison (for `model_id`) this annotator has not judged.
 
-        A read-only query for a single annotator working alone; `claim_next`
-        with `order="uncertainty"` is the same ordering with leases.
+        A read-only query for a single annotator working alone (no leases, no
+        quota); `claim_next(order="uncertainty")` is the same ordering with leases.
+        Items the model has not scored follow the scored ones, in id order.
         """
-        join, order_by = _order_sql(mode)
+        if mode not in ("uncertainty", "disagreement"):
+            raise ValueError(f"unknown mode {mode!r}; use uncertainty or disagreement")
         where = f"NOT {_JUDGED_BY_ME}"
         if exclude:
             where += f" AND c.id NOT IN ({','.join(str(int(i)) for i in sorted(exclude))})"
-        rows = list(self.db.query(
-            f"SELECT c.* FROM comparisons c {join} WHERE {where} ORDER BY {order_by} LIMIT 1",
-            {"me": annotator, "model_id": model_id}))
-        return _rows.comparison(rows[0]) if rows else None
+        key = _MARGIN if mode == "uncertainty" else f"{_SPREAD} DESC"
+        params = {"me": annotator, "model_id": model_id}
+        return self._first(
+            f"SELECT c.* FROM scores s JOIN comparisons c ON c.id = s.comparison_id "
+            f"WHERE s.model_id = :model_id AND {where} ORDER BY {key} LIMIT 1", params) or \
+            self._first(f"SELECT c.* FROM comparisons c WHERE {where} AND NOT EXISTS "
+                        f"(SELECT 1 FROM scores s WHERE s.model_id = :model_id "
+                        f"AND s.comparison_id = c.id) ORDER BY c.id LIMIT 1", params)

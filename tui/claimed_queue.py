@@ -50,7 +50,8 @@ class ClaimedOrder:
             else "sequential"
         return self.store.claim_next(self.annotator, overlap=self.overlap, order=order,
                                      gold_rate=self.gold_rate, seed=self.seed,
-                                     model_id=model_id, exclude=frozenset(exclude))
+                                     model_id=model_id, exclude=frozenset(exclude),
+                                     after_id=after_id if order == "sequential" else 0)
 
     def release(self) -> None:
         """Give back this annotator's leases (on a clean quit)."""
