@@ -14,8 +14,7 @@ from .records import CHOICES, Comparison, NewAnnotation
 
 _UNSCORED = ("NOT EXISTS (SELECT 1 FROM scores s WHERE s.model_id = :m "
              "AND s.comparison_id = c.id)")
-_OPEN = (" AND (SELECT COUNT(DISTINCT a.annotator) FROM annotations a WHERE a.comparison_id = c.id "
-         "AND a.undone = 0 AND a.choice != 'skip') < :overlap")
+_OPEN = " AND c.judges < :overlap"  # live, non-skip judgements (triggers, migration m002)
 
 
 @dataclass(frozen=True, slots=True)
