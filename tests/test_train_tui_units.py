@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,9 @@ def test_pid_alive_knows_dead_zombie_and_other_runs() -> None:
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "--run-id", "5"],
                             start_new_session=True)
     try:
+        deadline = time.monotonic() + 10  # until the child has exec'd (its own cmdline)
+        while not rl.pid_alive(proc.pid, 5) and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert rl.pid_alive(proc.pid, 5)
         assert not rl.pid_alive(proc.pid, 6)  # someone else's process under a reused pid
         rl.stop_process_group(proc.pid, proc, grace_s=2)

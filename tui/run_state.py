@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +51,7 @@ class RunView:
     pairs_per_s: float | None = None
     eta_s: float | None = None
     elapsed_s: float = 0.0
+    received_at: float | None = None  # time.monotonic() when the newest event arrived
     train_loss: list[Point] = field(default_factory=list)
     train_acc: list[Point] = field(default_factory=list)
     eval_loss: list[Point] = field(default_factory=list)
@@ -92,6 +94,7 @@ class RunState:
             t = _num(event.get("t"))
             if t is not None:
                 v.elapsed_s = max(v.elapsed_s, t)
+                v.received_at = time.monotonic()
             handler = getattr(self, f"_on_{kind}", None)
             if handler is not None:
                 handler(v, event)

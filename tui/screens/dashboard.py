@@ -11,6 +11,7 @@ and rendered as `Text`, never parsed as markup.
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from duelist.tui.run_monitor import (
@@ -105,7 +106,19 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.live:
             self.monitor.subscribe(self)
+            # Between events (a model loading takes a while) the clock keeps moving, so
+            # a slow step never looks like a hang. Only while a worker process is being
+            # followed: a stored or replayed state stays wall-clock free.
+            self.set_interval(1.0, self._tick)
         self.redraw(force=True)
+
+    def _tick(self) -> None:
+        state = self.state
+        if state is None or self.monitor.watch is None:
+            return
+        view = state.view()
+        if not view.finished:
+            self.query_one("#progress-line", Static).update(self._progress_line(view, live=True))
 
     def on_unmount(self) -> None:
         if self.live:
@@ -147,7 +160,8 @@ class DashboardScreen(Screen[None]):
         bar = self.query_one("#progress", ProgressBar)
         if view.total_steps:
             bar.update(total=view.total_steps, progress=view.total_steps * view.fraction)
-        self.query_one("#progress-line", Static).update(self._progress_line(view))
+        ticking = self.live and self.monitor.watch is not None
+        self.query_one("#progress-line", Static).update(self._progress_line(view, ticking))
         self.query_one("#final", Static).update(self._final(view))
         self.query_one("#log", Static).update(self._log(view))
 
@@ -158,7 +172,7 @@ class DashboardScreen(Screen[None]):
             one_line(v.name, 60), " · ", (v.status, STATUS_STYLE.get(v.status, "bold")),
             " · model: ", one_line(model, 60))
 
-    def _progress_line(self, v: RunView) -> Text:
+    def _progress_line(self, v: RunView, live: bool = False) -> Text:
         parts = [f"step {v.step}/{v.total_steps or '?'}"]
         if v.epochs:
             parts.append(f"epoch {v.epoch:.2f}/{v.epochs:g}")
@@ -168,7 +182,10 @@ class DashboardScreen(Screen[None]):
             parts.append(f"{v.pairs_per_s:.1f} pairs/s")
         if v.lr is not None:
             parts.append(f"lr {v.lr:.2e}")
-        parts.append(f"elapsed {fmt_duration(v.elapsed_s)}")
+        elapsed = v.elapsed_s
+        if live and v.received_at is not None:
+            elapsed += time.monotonic() - v.received_at
+        parts.append(f"elapsed {fmt_duration(elapsed)}")
         if v.n_train:
             pairs = f"{v.n_train} train / {v.n_valid} valid pairs"
             if v.n_truncated:
