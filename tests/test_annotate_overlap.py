@@ -96,3 +96,20 @@ def test_cli_rejects_bad_overlap_and_gold_rate(tmp_path: Path, capsys) -> None:
     assert "--overlap must be at least 1" in capsys.readouterr().err
     assert main(["annotate", "--db", str(db), "--gold-rate", "1.5"]) == 2
     assert "--gold-rate must be between 0 and 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("overlap", [None, 1])
+def test_uncertainty_queue_follows_a_new_model_without_restart(db_path: Path, overlap) -> None:
+    from duelist.store import Score
+
+    ids = make_project(db_path, 6)
+    with Store.open(db_path) as store:
+        s = Session(store, "una", order="uncertainty", overlap=overlap, randomize=False)
+        assert s.notice and "No model scores yet" in s.notice
+        assert s.start().id == ids[0]  # no model yet: id order
+        model = store.register_model("/models/new", "new")  # a training run finished
+        store.put_scores([Score(model.id, cid, 1.0, 1.0 - 0.1 * (k + 1))  # ids[-1]: widest
+                          for k, cid in enumerate(ids)])
+        store.put_scores([Score(model.id, ids[4], 0.5, 0.49)])  # the closest call
+        s.judge("left", 900)
+        assert s.current.id == ids[4]

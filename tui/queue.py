@@ -66,10 +66,16 @@ class UncertaintyOrder:
 
     store: Store
     annotator: str
-    model_id: int
+    model_id: int | None
     name: str = "uncertainty"
 
     def next(self, *, after_id: int, exclude: set[int]) -> Comparison | None:
+        # Looked up per item: when a new model is registered and the scoring job
+        # has stored its scores, the next item already follows the new model.
+        self.model_id = self.scored_model(self.store) or self.model_id
+        if self.model_id is None:
+            return self.store.next_for_annotator(self.annotator, order="sequential",
+                                                 after_id=after_id, exclude=exclude)
         return self.store.next_unjudged_by_uncertainty(self.annotator, self.model_id,
                                                        exclude=exclude)
 
@@ -106,9 +112,9 @@ def make_order(name: str, store: Store, annotator: str, seed: int, *, overlap: i
     if name == "uncertainty":
         model_id = UncertaintyOrder.scored_model(store)
         if model_id is None:
-            return (SequentialOrder(store, annotator),
-                    "No model scores yet: showing items in sequential order. "
-                    "Train a model and score the store to get uncertainty-first order.")
+            return (UncertaintyOrder(store, annotator, None),
+                    "No model scores yet: showing items in sequential order until a model "
+                    "has scored them (train a model: scoring then starts on its own).")
         return UncertaintyOrder(store, annotator, model_id), None
     if name not in ORDERS:
         raise ValueError(f"unknown order {name!r} (choose from {', '.join([*ORDERS, 'uncertainty'])})")
