@@ -107,7 +107,8 @@ def test_queue_orders(db_path: Path) -> None:
         assert picks == [rnd.next(after_id=i, exclude=set()).id for i in ids[:10]]
         assert picks != ids[1:11]
         unc, note = make_order("uncertainty", store, "q", 0)
-        assert isinstance(unc, SequentialOrder) and "No model scores" in note
+        assert isinstance(unc, UncertaintyOrder) and "No model scores" in note
+        assert unc.model_id is None and unc.next(after_id=ids[4], exclude=set()).id == ids[5]
         model = store.register_model(str(db_path.parent / "m"), "m")
         store.put_scores([Score(model.id, ids[9], 0.5, 0.49), Score(model.id, ids[3], 2.0, -1.0)])
         unc, note = make_order("uncertainty", store, "q", 0)
