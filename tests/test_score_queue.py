@@ -91,3 +91,26 @@ def test_watcher_starts_a_job_once_per_new_model(scored_setup):
         watcher.process.wait(timeout=300)
         assert s.count_scores(model_id) == 7
         assert watcher.check() is False  # same model, nothing left
+
+
+def test_ensemble_spread_feeds_the_disagreement_order(tmp_path):
+    """An ensemble dir scores with std across members; the disagreement order reads it."""
+    from duelist.engine.ensemble import write_manifest
+    from duelist.engine.score_queue import load_score_fn, score_open_comparisons
+
+    members = [build_bert(tmp_path / f"m{i}", seed=i) for i in range(2)]
+    ens_dir = write_manifest(tmp_path / "ens", members)
+    db = tmp_path / "ens.db"
+    with Store.open(db) as s:
+        s.insert_comparisons(
+            NewComparison(prompt=f"tell me about the {w}", response_a=f"the {w} is good",
+                          response_b=f"why is the {w} so very bad and slow and sad")
+            for w in ("cat", "dog", "sun", "moon"))
+        model = s.register_model(str(ens_dir), "ens")
+        n = score_open_comparisons(s, model.id, load_score_fn(str(ens_dir)))
+        assert n == 4
+        scores = s.scores_for_model(model.id)
+        assert all(x.std_a is not None and x.std_b is not None for x in scores)
+        spread = {x.comparison_id: x.std_a ** 2 + x.std_b ** 2 for x in scores}
+        top = s.claim_next("ann", order="disagreement", model_id=model.id)
+        assert spread[top.id] == max(spread.values())
