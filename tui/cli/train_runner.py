@@ -123,7 +123,29 @@ def run_training(params: RewardParams, *, db: str | None, console: Console,
             except subprocess.TimeoutExpired:
                 proc.kill()
             raise
+    if view.done is None and view.error is None:
+        _close_dead_run(db, view, proc.pid, code)
     return _report(view, code, log_path, out)
+
+
+def _close_dead_run(db: str | None, view: ProgressView, pid: int, code: int) -> None:
+    """The worker died without a word (SIGKILL, the OOM killer): it could not record
+    its own end, so record it here. A run must never stay 'running' with nothing
+    behind it; a later `--resume` starts a new run from the last checkpoint."""
+    if not db:
+        return
+    from duelist.engine.run_recorder import now_iso
+    from duelist.store import Store, StoreError
+
+    run_id = (view.start or {}).get("run_id")
+    with contextlib.suppress(StoreError), Store.open(db) as store:
+        runs = [store.get_run(run_id)] if run_id is not None else \
+            [r for r in store.list_runs(status="running") if r.pid == pid]
+        for run in runs:
+            if run is not None and run.status in ("queued", "running"):
+                store.update_run(run.id, status="failed", finished_at=now_iso(),
+                                 error=f"the training worker stopped (exit status {code}) "
+                                       "before finishing")
 
 
 def _report(view: ProgressView, code: int, log_path: Path, out: Callable[[Text], None]) -> int:
