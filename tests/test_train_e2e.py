@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from duelist.store import Store
+from duelist.store import NewAnnotation, Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
 from duelist.tui.run_monitor import monitor_for
 from duelist.tui.screens.dashboard import DashboardScreen
@@ -76,3 +76,36 @@ async def test_judge_press_t_train_tiny_model_and_find_it_in_the_store(tmp_path:
         assert len(registered) == 1 and registered[0].path == str(model_dir)
         assert store.current_model().id == registered[0].id  # newest successful is current
         assert model_dir.is_relative_to(db_path.parent / "runs")
+
+
+@pytest.mark.anyio
+async def test_real_worker_failure_is_shown_and_recorded(tmp_path: Path) -> None:
+    """A model folder that is not a model: the real worker fails with one line, the run is
+    marked failed with that line, and the app keeps running."""
+    db_path = tmp_path / "project.db"
+    better = add_synthetic_comparisons(db_path, 12)
+    with Store.open(db_path) as store:
+        for cid, text in better.items():
+            c = store.get_comparison(cid)
+            store.add_annotation(NewAnnotation(cid, "e2e", "a" if c.response_a == text else "b"))
+    not_a_model = tmp_path / "not-a-model"
+    not_a_model.mkdir()
+    (not_a_model / "README.md").write_text("[bold]nothing here[/bold]")
+    app = DuelistApp(db_path, AnnotateOptions(annotator="e2e", stamp_timing=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("T")
+        await wait_for(pilot, lambda: isinstance(app.screen, TrainFormScreen), what="train form")
+        app.screen.query_one("#f-model", Input).value = str(not_a_model)
+        await wait_for(pilot, lambda: app.screen.pairs_ready == 12, what="pair count")
+        await pilot.press("enter")
+        monitor = monitor_for(app)
+        await wait_for(pilot, lambda: monitor.state is not None and monitor.state.view().finished
+                       and monitor.watch is None, timeout=300, what="the worker to fail")
+        await pilot.pause(0.2)
+        final = str(app.screen.query_one("#final", Static).render())
+        assert "Failed" in final and str(not_a_model) in final
+        await pilot.press("escape")
+        assert app.is_running
+    with Store.open(db_path) as store:
+        run = store.list_runs()[0]
+    assert run.status == "failed" and str(not_a_model) in run.error
