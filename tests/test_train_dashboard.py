@@ -274,3 +274,31 @@ def test_replay_fixture_is_a_valid_stream() -> None:
     kinds = [e["event"] for e in events]
     assert "start" in kinds and kinds[-1] == "done" and "eval" in kinds
     assert REPLAY.exists()
+
+
+@pytest.mark.anyio
+async def test_history_marks_an_older_model_current_and_refuses_runs_without_one(
+        db_path: Path) -> None:
+    make_project(db_path)
+    with Store.open(db_path) as store:
+        ids = []
+        for name, status in (("old", "done"), ("broken", "failed"), ("new", "done")):
+            run = store.create_run(name, {"model": "m"}, status=status)
+            if status == "done":
+                store.register_model(str(db_path.parent / name), name, run_id=run.id)
+            ids.append(run.id)
+        assert store.current_model().name == "new"  # newest successful is the default
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("H")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), what="history")
+        table = app.screen.query_one("#runs", DataTable)
+        assert [str(table.get_row_at(i)[7]) for i in range(3)] == ["● current", "", ""]
+        await pilot.press("down")  # the failed run
+        await pilot.press("m")
+        assert app.store.current_model().name == "new"
+        await pilot.press("down")  # the old run
+        await pilot.press("m")
+        await pilot.pause(0.1)
+        assert app.store.current_model().name == "old"
+        assert [str(table.get_row_at(i)[7]) for i in range(3)] == ["", "", "● current"]
