@@ -22,7 +22,14 @@ from typing import Any
 
 from .calibration import Calibration
 from .errors import ModelLoadError, ParamsError
-from .model_set import ENSEMBLE_FILE, Progress, ScoreDetail, ScoringMixin, detail_of
+from .model_set import (
+    ENSEMBLE_FILE,
+    Progress,
+    ScoreDetail,
+    ScoringMixin,
+    check_model_dir,
+    detail_of,
+)
 
 AGGREGATES = ("mean", "median", "min")
 ENSEMBLE_FORMAT = "duelist-ensemble"
@@ -75,7 +82,10 @@ class Ensemble(ScoringMixin):
             names = [str(m) for m in data["members"]]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelLoadError(f"{manifest}: not a readable ensemble manifest ({exc})") from None
-        members = [RewardModel.load((path / name).resolve(), device=device) for name in names]
+        members = []
+        for name in names:
+            check_model_dir(path / name)
+            members.append(RewardModel.load((path / name).resolve(), device=device))
         return cls(members, how=how or data.get("aggregate", "mean"), path=str(path), meta=data)
 
     def member_scores(self, prompts: Sequence[str], responses: Sequence[str],
