@@ -20,6 +20,7 @@ from .textio import Progress, iter_lines
 _decoder = json.JSONDecoder()
 _WS = " \t\r\n"
 _CHUNK_LINES = 4096
+_TOO_DEEP = "JSON nested too deeply (thousands of levels): not a list of records"
 
 
 def _type_name(value: Any) -> str:
@@ -37,6 +38,8 @@ def iter_jsonl(path: Path, progress: Progress | None = None) -> Iterator[tuple[i
         except json.JSONDecodeError as exc:
             raise InputError(f"malformed JSON at column {exc.colno}: {exc.msg}",
                              path=str(path), row=lineno) from None
+        except RecursionError:
+            raise InputError(_TOO_DEEP, path=str(path), row=lineno) from None
         if not isinstance(obj, dict):
             raise InputError(f"expected a JSON object per line, got {_type_name(obj)}",
                              path=str(path), row=lineno)
@@ -141,6 +144,8 @@ class _ArrayReader:
         while True:
             try:
                 obj, end = _decoder.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise self._fail(_TOO_DEEP, self.pos, row) from None
             except json.JSONDecodeError as exc:
                 if self.eof or not self._may_be_truncated(exc):
                     raise self._fail(exc.msg, exc.pos, row) from None

@@ -31,6 +31,8 @@ csv.field_size_limit(1 << 30)
 def detect_format(path: Path) -> str:
     """Pick a reader from the extension, or from the first bytes when it says nothing."""
     if not path.exists():
+        if path.is_symlink():
+            raise InputError("symbolic link to nowhere (dangling, or a loop)", path=str(path))
         raise InputError("no such file or directory", path=str(path))
     if path.is_dir():
         if _hf_data_files(path, probe=True):

@@ -26,10 +26,15 @@ _UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 def check_readable_file(path: Path) -> None:
     """Fail with one line when `path` is missing, a directory, or unreadable."""
     if not path.exists():
+        if path.is_symlink():
+            raise InputError("symbolic link to nowhere (dangling, or a loop)", path=str(path))
         raise InputError("no such file", path=str(path))
     if path.is_dir():
         raise InputError("is a directory, not a data file (a HF datasets directory needs its "
                          "dataset_info.json / state.json)", path=str(path))
+    if not path.is_file():  # reading a FIFO with no writer would block forever
+        raise InputError("is not a regular file (a pipe, socket or device); save the data to "
+                         "a file first", path=str(path))
     if not os.access(path, os.R_OK):
         raise InputError("cannot read the file (permission denied)", path=str(path))
 
