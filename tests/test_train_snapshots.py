@@ -14,7 +14,6 @@ from duelist.tui.run_monitor import monitor_for
 from duelist.tui.run_state import RunState
 from duelist.tui.screens.dashboard import DashboardScreen
 from duelist.tui.screens.history import HistoryScreen
-
 from train_tui_helpers import make_project, recorded_events
 
 SIZE = (120, 40)
