@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 from pathlib import Path
 
-from duelist.engine.errors import InputError, ParamsError
+from duelist.engine.errors import InputError, ModelLoadError, ParamsError
 from rich.console import Console
 
 from .train_flags import params_from_args
@@ -26,6 +27,7 @@ def run_train(args: argparse.Namespace) -> int:
                          "judge comparisons first, or pass --data-path FILE")
     if params.data_path is not None and not Path(params.data_path).expanduser().exists():
         raise InputError("no such file", path=params.data_path)
+    _precheck_model(params.model)
     if params.ensemble > 1 and importlib.util.find_spec("duelist.engine.ensemble") is None:
         raise ParamsError("--ensemble needs duelist.engine.ensemble, which is not available in "
                           "this build; train single models with different --seed values")
@@ -37,3 +39,22 @@ def run_train(args: argparse.Namespace) -> int:
 
     return run_training(params, db=db if db_exists else None, console=console,
                         out=stdout.print)
+
+
+def _precheck_model(model: str | None) -> None:
+    """Refuse a model dir that cannot load in a second, not after the worker's many
+    seconds of importing torch: a typo'd path, a folder without config.json, a
+    corrupt config. (No torch here; the worker still does the real load.)"""
+    if not model:
+        return
+    from duelist.engine.model_loading import check_model_source
+
+    check_model_source(model)
+    config = Path(model).expanduser() / "config.json"
+    if config.is_file():
+        try:
+            data = json.loads(config.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"'{config}' is corrupt ({' '.join(str(exc).split())})") from None
+        if not isinstance(data, dict):
+            raise ModelLoadError(f"'{config}' is corrupt (not a JSON object)")
