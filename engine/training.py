@@ -258,7 +258,9 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
     result = trainer.train(resume_from_checkpoint=resume_from)
     if not trainer.is_world_process_zero():
         return None  # type: ignore[return-value]  # under accelerate, rank 0 writes the model
-    trained = trainer.model
+    # accelerate patched forward() with an autocast wrapper for mixed precision; unwrap
+    # it so the returned RewardModel scores in the precision it is asked for.
+    trained = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
     trained.eval()
 
     metrics: dict[str, Any] = {

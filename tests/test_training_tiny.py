@@ -1,0 +1,136 @@
+"""Real training on tiny local models (BERT-style and Llama-style) with a learnable signal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from duelist.engine import RewardModel, RewardParams, train
+from duelist.engine.errors import ModelLoadError
+from duelist.engine.output import atomic_dir
+from tiny_models import BUILDERS, synthetic_pairs, write_pairs_json
+
+PROBES = [("what is the cat", "the dog is good and happy"), ("tell me", "bad bad answer"),
+          ("explain", "a good answer about the sun"), ("why", "not good")]
+
+
+def _train(tmp_path: Path, kind: str, **kw) -> tuple[RewardModel, RewardParams]:
+    base = BUILDERS[kind](tmp_path / f"base-{kind}")
+    data = write_pairs_json(tmp_path / "pairs.json", synthetic_pairs(kw.pop("n", 96)))
+    params = RewardParams(model=str(base), data_path=str(data), project_root=str(tmp_path),
+                          project_name=kw.pop("project_name", f"rm-{kind}"),
+                          epochs=kw.pop("epochs", 4), lr=kw.pop("lr", 3e-3), batch_size=8,
+                          logging_steps=4, **kw)
+    events: list[tuple[str, dict]] = []
+    model = train(params, emit=lambda e, **f: events.append((e, f)))
+    model.events = events  # type: ignore[attr-defined]
+    return model, params
+
+
+def _plain_scores(model_dir: Path, rm: RewardModel) -> list[float]:
+    from transformers import AutoModelForSequenceClassification
+
+    plain = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
+    out = []
+    with torch.inference_mode():
+        for prompt, response in PROBES:
+            feats = rm.encoder.encode(prompt, response).features()
+            out.append(float(plain(**{k: torch.tensor([v]) for k, v in feats.items()}).logits[0, 0]))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["bert", "llama"])
+def test_tiny_model_learns_the_preference_and_reloads_identically(tmp_path: Path, kind: str) -> None:
+    rm, params = _train(tmp_path, kind)
+    metrics = rm.meta["metrics"]
+    assert metrics["valid_accuracy"] > 0.9, metrics
+    assert rm.meta["counts"]["valid"] > 0 and rm.meta["counts"]["truncated"] == 0
+    out = params.output_dir
+    assert {"config.json", "model.safetensors", "duelist.json", "README.md"} <= {
+        p.name for p in out.iterdir()}
+    # The learnt feature: "good" beats "bad" for an unseen prompt.
+    assert rm.score("unseen prompt", "the good one") > rm.score("unseen prompt", "the bad one")
+    assert rm.prob_better("q", "good", "bad") > 0.5
+    assert rm.rank("q", ["bad", "good"])[0][0] == "good"
+    # Reloaded: identical scores; plain transformers: the same scores too.
+    again = RewardModel.load(out)
+    rm.precision = again.precision = "fp32"  # exact comparison (default 'auto' may use bf16)
+    prompts, responses = zip(*PROBES, strict=True)
+    fresh = rm.score_batch(list(prompts), list(responses))
+    assert again.score_batch(list(prompts), list(responses)) == pytest.approx(fresh, abs=1e-5)
+    assert _plain_scores(out, again) == pytest.approx(fresh, abs=1e-5)
+    meta = json.loads((out / "duelist.json").read_text())
+    assert meta["encoding"] == {"kind": rm.encoder.kind, "max_length": 128}
+    assert meta["data_hash"] and meta["libraries"]["transformers"]
+    assert "valid_accuracy" in (out / "README.md").read_text()
+    kinds = [e for e, _ in rm.events]  # type: ignore[attr-defined]
+    assert kinds.index("start") < kinds.index("step") < kinds.index("eval")
+    step = next(f for e, f in rm.events if e == "step")  # type: ignore[attr-defined]
+    assert {"loss", "accuracy", "margin", "lr", "epoch", "pairs_per_s", "eta_s"} <= set(step)
+
+
+def test_long_pairs_are_truncated_never_dropped(tmp_path: Path) -> None:
+    rm, _ = _train(tmp_path, "bert", n=40, epochs=1, max_seq_length=12,
+                        eval_strategy="no")
+    counts = rm.meta["counts"]
+    assert counts["train"] + counts["valid"] == 40  # nothing dropped
+    assert counts["truncated"] > 10
+    assert rm.meta["encoding"]["max_length"] == 12
+    logs = [f["message"] for e, f in rm.events if e == "log"]  # type: ignore[attr-defined]
+    assert any("truncated" in m for m in logs)
+
+
+def test_lora_adapter_and_merged_model_agree(tmp_path: Path) -> None:
+    _, params = _train(tmp_path, "llama", n=64, epochs=2, peft=True, lora_r=4, lora_alpha=8,
+                        merge_adapter=True, lr=5e-3)
+    out = params.output_dir
+    assert (out / "adapter" / "adapter_config.json").exists()
+    assert not (out / "adapter_config.json").exists()  # the top level is the merged model
+    merged = RewardModel.load(out)
+    adapter = RewardModel.load(out / "adapter")
+    merged.precision = adapter.precision = "fp32"
+    prompts, responses = zip(*PROBES, strict=True)
+    a = adapter.score_batch(list(prompts), list(responses))
+    m = merged.score_batch(list(prompts), list(responses))
+    assert m == pytest.approx(a, abs=1e-4)
+    assert _plain_scores(out, merged) == pytest.approx(m, abs=1e-5)
+    # The trained head was saved (modules_to_save), not left at its random init.
+    cfg = json.loads((out / "adapter" / "adapter_config.json").read_text())
+    assert cfg["modules_to_save"] and "score" in cfg["modules_to_save"]
+
+
+def test_quantization_without_cuda_is_one_clear_line(tmp_path: Path) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("CUDA present: quantization would run")
+    with pytest.raises(ModelLoadError) as info:
+        _train(tmp_path, "llama", n=16, epochs=1, peft=True, quantization="int4")
+    assert "needs a CUDA GPU" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_unreachable_hub_id_and_bad_dir_are_one_line(tmp_path: Path) -> None:
+    from duelist.engine.model_loading import load_tokenizer
+
+    with pytest.raises(ModelLoadError) as hub:
+        load_tokenizer("nobody-here/no-such-model")
+    assert "no-such-model" in str(hub.value) and "\n" not in str(hub.value)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModelLoadError, match=r"has no config\.json"):
+        load_tokenizer(str(empty))
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        RewardModel.load(tmp_path / "missing")
+
+
+def test_atomic_dir_leaves_nothing_behind_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "model"
+    with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
+        (tmp / "config.json").write_text("{}")
+        raise RuntimeError("killed mid-write")
+    assert list(tmp_path.iterdir()) == []
+    with atomic_dir(target) as tmp:
+        (tmp / "v").write_text("1")
+    with atomic_dir(target) as tmp:
+        (tmp / "v").write_text("2")
+    assert (target / "v").read_text() == "2" and [p.name for p in tmp_path.iterdir()] == ["model"]
