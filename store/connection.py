@@ -15,6 +15,8 @@ import contextlib
 import os
 import sqlite3
 import time
+import weakref
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +36,31 @@ BUSY_TIMEOUT_MS = 10_000
 WRITE_RETRIES = 20
 
 
+# Database files this process holds open through SQLite, by (device, inode).
+# Why: closing ANY descriptor of a file drops every POSIX (fcntl) lock this process
+# holds on it, including SQLite's. If `_check_file` read the header of a file that
+# another Store in this process has open (the TUI opens a second connection for
+# off-thread work), that Store silently lost its WAL locks; another process closing
+# its connection then checkpointed and DELETED the WAL, and every later commit of
+# the first Store went to an unlinked file: invisible to others, lost on kill -9.
+# A file we already hold open was checked when it was first opened.
+_OPEN_FILES: Counter[tuple[int, int]] = Counter()
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _release_file(key: tuple[int, int]) -> None:
+    _OPEN_FILES[key] -= 1
+    if _OPEN_FILES[key] <= 0:
+        del _OPEN_FILES[key]
+
+
 def _check_file(path: Path) -> None:
     if path.is_symlink() and not path.exists():
         raise StoreError(f"{path}: symbolic link to nowhere (dangling or a loop), not a database file")
@@ -43,6 +70,9 @@ def _check_file(path: Path) -> None:
         if not path.parent.exists():
             raise StoreError(f"{path}: folder {path.parent} does not exist")
         return
+    key = _file_key(path)
+    if key is not None and _OPEN_FILES[key] > 0:
+        return  # already open through SQLite here: re-reading it would drop our locks
     try:
         with path.open("rb") as fh:
             head = fh.read(len(SQLITE_HEADER))
@@ -90,6 +120,10 @@ def connect(path: str | Path, *, readonly: bool = False) -> Database:
     except StoreError:
         conn.close()
         raise
+    key = _file_key(p)
+    if key is not None:
+        _OPEN_FILES[key] += 1
+        weakref.finalize(db, _release_file, key)
     return db
 
 
