@@ -70,7 +70,7 @@ class DuelistApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(AnnotateScreen(self.session, stamp_timing=self.options.stamp_timing))
-        from duelist.tui.run_monitor import pick_up_left_run  # lazy: not on the launch path
+        from duelist.tui.run_hooks import pick_up_left_run  # lazy: not on the launch path
 
         pick_up_left_run(self)
         if self.options.order in ("uncertainty", "disagreement"):
@@ -90,7 +90,7 @@ class DuelistApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit; with a training run going, ask first whether to stop it or leave it."""
-        from duelist.tui.run_monitor import ask_before_quit
+        from duelist.tui.run_hooks import ask_before_quit
 
         if not ask_before_quit(self):
             self.exit()

@@ -274,23 +274,29 @@ class RunMonitor:
                 if stored != "cancelled":
                     store.update_run(watch.run_id, status="cancelled", finished_at=rl.utc_now())
                 state.finish(status, message)
-            elif view.saw_done:
+            elif view.saw_done or stored == "done":
+                # The worker records its own end; this is belt and braces for a lost line.
                 status = "done"
-                if stored != "done":  # the worker records its own end; this is belt and braces
+                if stored != "done":
                     store.update_run(watch.run_id, status="done", finished_at=rl.utc_now(),
                                      model_dir=view.model_dir, final_metrics=view.final_metrics)
+                elif not view.saw_done and run is not None:
+                    state.apply({"event": "done", "model_dir": run.model_dir,
+                                 "metrics": run.final_metrics})
                 state.finish("done")
             else:
-                status = "failed"
                 stderr = [one_line(x) for x in rl.tail_lines(rl.stderr_path(watch.run_dir), 12)]
                 message = view.error or f"{watch.exit_note()} before finishing"
                 lines = view.error_lines or stderr
-                if stored not in FINAL_STATUSES or stored == "done":
+                if stored in FINAL_STATUSES:  # the worker said how it ended (failed, interrupted)
+                    status = str(stored)
+                    if run is not None and run.error and not view.error:
+                        message = run.error.splitlines()[0]
+                else:  # crashed or killed before it could say anything
+                    status = "failed"
                     store.update_run(watch.run_id, status="failed", finished_at=rl.utc_now(),
                                      error="\n".join([message, *lines]))
-                elif run is not None and run.error and not view.error:
-                    message = run.error.splitlines()[0]
-                state.finish("failed", message, lines)
+                state.finish(status, message, lines)
         self._post(lambda: RunEnded(watch.run_id, status))
         self._notify(watch.run_id, status, state)
 
@@ -353,45 +359,3 @@ def monitor_for(app: App[Any]) -> RunMonitor:
         app._duelist_run_monitor = monitor  # type: ignore[attr-defined]
     return monitor
 
-
-def pick_up_left_run(app: App[Any]) -> None:
-    """App start: follow a run that a previous sitting left running; close dead ones."""
-    try:  # after the first paint: the annotate screen comes first
-        run = monitor_for(app).recover()
-    except Exception as exc:  # a broken run row must not stop the app from opening
-        app.notify(f"Could not check earlier runs: {one_line(str(exc), 200)}",
-                   severity="warning", markup=False)
-        return
-    if run is not None:
-        app.notify(f"Run {run.id} is still training: press T to watch it.", markup=False)
-
-
-def ask_before_quit(app: App[Any]) -> bool:
-    """On quit with a run going, ask: stop it, or leave it running (picked up next start).
-
-    Returns True when the question is showing, so the caller must not exit yet.
-    """
-    from duelist.tui.screens.choice import ChoiceScreen
-
-    monitor = monitor_for(app)
-    if isinstance(app.screen, ChoiceScreen):
-        return True
-    if not monitor.active:
-        return False
-    run_id = monitor.watch.run_id if monitor.watch else None
-
-    def answered(value: str | None) -> None:
-        if value == "stop":
-            monitor.stop_now()
-            app.exit()
-        elif value == "leave":
-            monitor.leave_running()
-            app.exit()
-
-    label = f"Run {run_id}" if run_id is not None else "A training run"
-    app.push_screen(ChoiceScreen(
-        f"{label} is still training. Stop it, or leave it running? A run left running "
-        "keeps training and is picked up the next time Duelist opens on this project.",
-        [("s", "Stop it and quit", "stop"), ("l", "Leave it running and quit", "leave")]),
-        answered)
-    return True
