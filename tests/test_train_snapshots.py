@@ -8,16 +8,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from duelist.store import RunMetric, Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
 from duelist.tui.run_monitor import monitor_for
 from duelist.tui.run_state import RunState
+from duelist.tui.screens import registry
 from duelist.tui.screens.dashboard import DashboardScreen
 from duelist.tui.screens.history import HistoryScreen
 from train_tui_helpers import make_project, recorded_events
 
 SIZE = (120, 40)
 MID_RUN = 34  # events: start, a couple of logs, ~30 steps and two evals
+
+
+@pytest.fixture(autouse=True)
+def _only_training_screens_in_the_footer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pin the registry to this feature's keys, so a screen added later by another
+    feature does not change these snapshots' footer."""
+    mine = [e for e in registry.SCREENS if e.name in ("train", "runs")]
+    monkeypatch.setattr(registry, "SCREENS", mine)
 
 
 def _app(db_path: Path) -> DuelistApp:
