@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from duelist.engine.errors import InputError
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ROLE_LABELS = {"user": "User", "human": "Human", "assistant": "Assistant", "system": "System",
                 "gpt": "Assistant", "bot": "Assistant", "tool": "Tool"}
 
@@ -49,7 +51,8 @@ def _type_name(value: Any) -> str:
 
 def text_at(value: Any, where: str, row: int, column: str) -> str:
     """`text` without building a Cell unless the value is bad (the per-row hot path)."""
-    if type(value) is str and value and not value.isspace() and "\x00" not in value:
+    if (type(value) is str and value and not value.isspace() and "\x00" not in value
+            and (value.isascii() or not _SURROGATE.search(value))):
         return value
     return text(value, Cell(where, row, column))
 
@@ -66,6 +69,10 @@ def text(value: Any, cell: Cell) -> str:
                          EmptyTextError)
     if "\x00" in value:
         raise cell.error("text contains a NUL character")
+    if not value.isascii() and _SURROGATE.search(value):
+        # only a JSON escape such as "\ud800" can produce one; SQLite cannot store it
+        raise cell.error("text contains a lone UTF-16 surrogate (a broken \\uD8xx escape); "
+                         "fix the file's text encoding")
     return value
 
 
@@ -77,7 +84,7 @@ def prompt(value: Any, where: str, row: int,
     plain text; a string prompt (e.g. hh's "Human: ... Assistant:") stays as is.
     """
     if (type(value) is str and value[:1] != "[" and value and not value.isspace()
-            and "\x00" not in value):
+            and "\x00" not in value and (value.isascii() or not _SURROGATE.search(value))):
         return value, None  # the common case, checked without building anything
     cell = Cell(where, row, column)
     if isinstance(value, str) and value[:1] == "[" and value.rstrip()[-1:] == "]":

@@ -46,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     fmt = format_for(out, args.fmt)  # fail on a bad name before touching the store
+    _refuse_database_target(out, Path(args.db))
     if not Path(args.db).exists():
         raise StoreError(f"{args.db}: no such database; run 'duelist import' first")
     with Store.open(args.db) as store:
@@ -56,3 +57,19 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {len(resolution.pairs)} pairs to {out} ({fmt}, policy {args.policy})")
     print(resolution.summary())
     return 0
+
+
+def _refuse_database_target(out: Path, db: Path) -> None:
+    """Never write an export over a database. `duelist export --format jsonl duelist.db`
+    (one slip of the tab key) used to replace the project, and every judgement in
+    it, with a JSONL file. Checked before the store is opened."""
+    targets = {db.resolve()} | {db.resolve().with_name(db.name + s) for s in ("-wal", "-shm", "-journal")}
+    if out.resolve() in targets:
+        raise DuelistError(f"{out}: is the project database (--db); exporting over it would "
+                           "destroy every judgement. Choose another file name")
+    if out.is_file():
+        with out.open("rb") as fh:
+            is_sqlite = fh.read(16) == b"SQLite format 3\x00"
+        if is_sqlite:
+            raise DuelistError(f"{out}: is a SQLite database; exporting over it would destroy "
+                               "it. Choose another file name")
