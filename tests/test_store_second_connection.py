@@ -40,3 +40,10 @@ def test_second_store_in_process_keeps_first_stores_commits_visible(db_path: Pat
         assert count_from_another_process(db_path) == 1
     finally:
         first.close()
+
+
+def test_gold_question_uses_the_partial_index(store) -> None:
+    """m003: 'any gold items?' is asked at launch; it must not scan the table."""
+    plan = store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM comparisons WHERE gold IS NOT NULL").fetchall()
+    assert any("idx_comparisons_gold" in str(row) for row in plan)
