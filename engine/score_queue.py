@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                                         "started": time.time()})
         total = store.count_unscored_open(model.id, overlap=args.overlap)
         rest = store.count_unscored_open(model.id, overlap=None) if args.with_judged else total
-        out.emit("start", run_id=None, total_steps=total, epochs=0, n_train=0, n_valid=0,
+        out.emit("start", run_id=None, total_steps=rest, epochs=0, n_train=0, n_valid=0,
                  n_truncated=0, model=model.path, config={"job": "score_queue",
                                                           "model_id": model.id})
         if rest == 0:  # nothing to do: do not pay for loading a model
