@@ -26,8 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--annotator", default=None, metavar="NAME",
                    help="who is judging (default: $USER)")
     p.add_argument("--order", choices=ORDERS, default="sequential",
-                   help="queue order; 'uncertainty' needs model scores and falls back to "
-                        "sequential without them (default: sequential)")
+                   help="queue order; 'uncertainty' (closest calls of the current model "
+                        "first) and 'disagreement' (largest ensemble spread first) start a "
+                        "background scoring job when needed and use id order until scores "
+                        "exist (default: sequential)")
     p.add_argument("--no-randomize", dest="randomize", action="store_false",
                    help="always show the stored response A on the left")
     p.add_argument("--seed", type=int, default=0, metavar="N",
