@@ -125,7 +125,23 @@ def run_training(params: RewardParams, *, db: str | None, console: Console,
             raise
     if view.done is None and view.error is None:
         _close_dead_run(db, view, proc.pid, code)
+    if view.done is None:
+        _mark_failed(db, view, code)
     return _report(view, code, log_path, out)
+
+
+def _mark_failed(db: str | None, view: ProgressView, code: int) -> None:
+    """A stream that ended without `done` is a failed run, even if the worker could not say so."""
+    run_id = (view.error or view.start or {}).get("run_id")
+    if not db or run_id is None:
+        return
+    from duelist.store import Store
+
+    with Store.open(db) as store:
+        run = store.get_run(int(run_id))
+        if run is not None and run.status in ("queued", "running"):
+            store.update_run(run.id, status="failed",
+                             error=f"worker exited with status {code} without finishing")
 
 
 def _close_dead_run(db: str | None, view: ProgressView, pid: int, code: int) -> None:
