@@ -66,7 +66,7 @@ def test_autotrain_flags_pairs_per_prompt_and_skip_empty(tmp_path: Path, capsys)
     assert main(["import", str(code), "--db", str(db), *flags]) == 2
     assert "row 2, column 'good_code'" in capsys.readouterr().err
     assert main(["import", str(code), "--db", str(db), *flags, "--skip-empty"]) == 0
-    assert "1 rows with empty text skipped" in capsys.readouterr().out
+    assert "1 row with empty text skipped" in capsys.readouterr().out
     cands = tmp_path / "cands.jsonl"
     cands.write_text("".join(json.dumps({"prompt": f"q{i}", "responses": [f"r{k}" for k in range(4)]})
                              + "\n" for i in range(3)))

@@ -38,10 +38,14 @@ class ImportSummary:
 
     def line(self) -> str:
         skipped = sum(f.skipped for f in self.files)
-        extra = f", {skipped} rows with empty text skipped" if skipped else ""
+        extra = f", {plural(skipped, 'row')} with empty text skipped" if skipped else ""
         return (f"imported {len(self.files)} file{'s' if len(self.files) != 1 else ''}: "
-                f"{self.added} comparisons added, {self.present} already present, "
-                f"{self.judgements} judgements added{extra}")
+                f"{plural(self.added, 'comparison')} added, {self.present} already present, "
+                f"{plural(self.judgements, 'judgement')} added{extra}")
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def annotator_for(path: Path) -> str:

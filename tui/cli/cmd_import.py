@@ -13,7 +13,7 @@ from pathlib import Path
 
 from duelist.engine.ingest import FORMATS, SHAPES, ColumnMap, ReadOptions
 from duelist.engine.ingest.columns import SHAPE_ALIASES
-from duelist.engine.ingest.importer import import_files
+from duelist.engine.ingest.importer import import_files, plural
 from duelist.store import Store
 
 from . import main as cli
@@ -138,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         summary = import_files(store, args.files, options, progress_for)
     for info in summary.files:
         extra = f"; ignored columns: {', '.join(info.ignored)}" if info.ignored else ""
-        print(f"{info.path}: {info.rows} rows, shape {info.shape}, {info.items} comparisons{extra}")
+        print(f"{info.path}: {plural(info.rows, 'row')}, shape {info.shape}, "
+              f"{plural(info.items, 'comparison')}{extra}")
     print(summary.line())
     return 0
