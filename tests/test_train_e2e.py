@@ -13,6 +13,7 @@ import pytest
 from duelist.store import NewAnnotation, Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
 from duelist.tui.run_monitor import monitor_for
+from duelist.tui.screens.choice import ChoiceScreen
 from duelist.tui.screens.dashboard import DashboardScreen
 from duelist.tui.screens.train_form import TrainFormScreen
 from textual.widgets import Input, Static
@@ -109,3 +110,44 @@ async def test_real_worker_failure_is_shown_and_recorded(tmp_path: Path) -> None
     with Store.open(db_path) as store:
         run = store.list_runs()[0]
     assert run.status == "failed" and str(not_a_model) in run.error
+
+
+@pytest.mark.anyio
+async def test_cancel_stops_a_real_worker_and_marks_the_run_cancelled(tmp_path: Path) -> None:
+    model = build_bert(tmp_path / "tiny-bert")
+    db_path = tmp_path / "project.db"
+    better = add_synthetic_comparisons(db_path, 40)
+    with Store.open(db_path) as store:
+        for cid, text in better.items():
+            c = store.get_comparison(cid)
+            store.add_annotation(NewAnnotation(cid, "e2e", "a" if c.response_a == text else "b"))
+    app = DuelistApp(db_path, AnnotateOptions(annotator="e2e", stamp_timing=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("T")
+        await wait_for(pilot, lambda: isinstance(app.screen, TrainFormScreen), what="train form")
+        form = app.screen
+        for field, value in (("model", str(model)), ("epochs", "20"), ("batch_size", "2"),
+                             ("max_seq_length", "64")):
+            form.query_one(f"#f-{field}", Input).value = value
+        await wait_for(pilot, lambda: form.pairs_ready == 40, what="pair count")
+        await pilot.press("enter")
+        monitor = monitor_for(app)
+        await wait_for(pilot, lambda: monitor.state is not None and monitor.state.view().step >= 2,
+                       timeout=300, what="training steps")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
+        pid = monitor.watch.pid
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="confirm")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: monitor.watch is None, timeout=60, what="worker to stop")
+        await pilot.pause(0.2)
+        view = monitor.state.view()
+        assert view.status == "cancelled", f"{view.error} {view.error_lines}"
+    from duelist.tui.run_launch import pid_alive
+
+    assert not pid_alive(pid)
+    with Store.open(db_path) as store:
+        run = store.list_runs()[0]
+        assert run.status == "cancelled" and run.finished_at
+        assert store.metrics_for_run(run.id, "train")  # what it did before is kept
+        assert not [m for m in store.list_models() if m.run_id == run.id]

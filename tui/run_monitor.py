@@ -252,7 +252,8 @@ class RunMonitor:
                 time.sleep(POLL_S)
             self._settle(watch, state)
         except Exception as exc:  # never leave a run "running" because the reader broke
-            state.finish("failed", f"the app lost the worker's stream: {one_line(str(exc))}")
+            state.finish("failed", "the app lost the worker's stream: "
+                                   f"{type(exc).__name__}: {one_line(str(exc))}")
             self._post(lambda: RunEnded(watch.run_id, "failed"))
         finally:
             self.watch = None
