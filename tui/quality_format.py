@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from duelist.engine.quality.stats import DEFAULT_THRESHOLDS
 from duelist.tui.sanitize import clean
 
 
@@ -36,6 +37,13 @@ def _p(value: float | None) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def verdict(a: dict[str, Any]) -> str:
+    """The flags, or "ok" once there is enough evidence to say so."""
+    if a["flags"]:
+        return ", ".join(a["flags"])
+    return "ok" if a["count"] >= DEFAULT_THRESHOLDS.min_items else "too few to tell"
+
+
 COLUMNS = ("annotator", "n", "med s", "left", "p(left)", "w/maj", "w/model", "fast", "gold",
            "weight", "flags")
 
@@ -48,7 +56,7 @@ def annotator_rows(annotators: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         rows.append((clean(a["annotator"]), str(a["count"]), _num(a["median_s"], "{:.1f}"),
                      _pct(a["left_rate"]), _p(a["left_p"]), _pct(a["majority_rate"]),
                      _pct(a["model_rate"]), _pct(a["too_fast_rate"]), gold,
-                     _num(a["weight"]), ", ".join(a["flags"]) or "ok"))
+                     _num(a["weight"]), verdict(a)))
     return rows
 
 

@@ -100,7 +100,7 @@ class StatsScreen(Screen[None]):
             style = FLAG_STYLE.get(raw["flags"][0], "") if raw["flags"] else ""
             cells = [Text(row[0], style=style)]
             cells += [Text(c, justify="right") for c in row[1:-1]]
-            cells.append(Text(row[-1], style=style or "green"))
+            cells.append(Text(row[-1], style=style or ("green" if row[-1] == "ok" else "dim")))
             table.add_row(*cells, key=raw["annotator"])
         pairs = self.query_one("#stats-pairs", DataTable)
         pairs.clear()
