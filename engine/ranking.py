@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError
@@ -57,3 +58,36 @@ def feedback_pairs(ranked: Sequence[Ranked], mode: str) -> list[tuple[Ranked, Ra
     if mode == "adjacent":
         return [(ranked[i], ranked[i + 1]) for i in range(len(ranked) - 1)]
     raise ValueError(f"mode must be 'ends' or 'adjacent', got {mode!r}")
+
+
+def candidates_from_file(path: Path, prompt: str | None = None) -> list[tuple[str, list[str]]]:
+    """(prompt, responses) groups from a JSON/JSONL/CSV/Parquet file, in first-seen order.
+
+    Rows are {prompt, responses: [...]} or {prompt, response} (grouped by prompt); with
+    `prompt` given, rows need only the response(s).
+    """
+    from duelist.engine.ingest import values
+    from duelist.engine.ingest.readers import iter_rows
+
+    groups: dict[str, list[str]] = {}
+    where = str(path)
+    for row, rec in iter_rows(path):
+        if prompt is not None:
+            text = prompt
+        elif "prompt" in rec:
+            text, _ = values.prompt(rec["prompt"], where, row, "prompt")
+        else:
+            raise InputError("missing column (or pass --prompt)", path=where, row=row,
+                             column="prompt")
+        if "responses" in rec:
+            cell = values.Cell(where, row, "responses")
+            groups.setdefault(text, []).extend(values.text_list(rec["responses"], cell))
+        elif "response" in rec:
+            groups.setdefault(text, []).append(
+                values.text_at(rec["response"], where, row, "response"))
+        else:
+            raise InputError("missing column: expected 'responses' (a list) or 'response'",
+                             path=where, row=row, column="responses")
+    if not groups:
+        raise InputError("file has no rows", path=where)
+    return list(groups.items())

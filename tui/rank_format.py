@@ -6,13 +6,12 @@ of Textual (the CLI imports it) and of torch.
 
 from __future__ import annotations
 
-from duelist.tui.sanitize import clean
+from duelist.tui.sanitize import one_line
 
 
 def preview(text: str, width: int = 72) -> str:
     """A response on one line, control characters stripped, cut to `width`."""
-    flat = " ".join(clean(text).split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    return one_line(text, width)
 
 
 def score_bar(score: float, lo: float, hi: float, width: int = 16) -> str:

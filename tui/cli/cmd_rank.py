@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import InputError
+from duelist.engine.ranking import candidates_from_file
 
 from . import scoring_opts as so
 
@@ -47,39 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _groups_from_file(path: Path, prompt: str | None) -> list[tuple[str, list[str]]]:
-    from duelist.engine.ingest import values
-    from duelist.engine.ingest.readers import iter_rows
-
-    groups: dict[str, list[str]] = {}
-    where = str(path)
-    for row, rec in iter_rows(path):
-        if prompt is not None:
-            text = prompt
-        elif "prompt" in rec:
-            text, _ = values.prompt(rec["prompt"], where, row, "prompt")
-        else:
-            raise InputError("missing column (or pass --prompt)", path=where, row=row,
-                             column="prompt")
-        if "responses" in rec:
-            cell = values.Cell(where, row, "responses")
-            groups.setdefault(text, []).extend(values.text_list(rec["responses"], cell))
-        elif "response" in rec:
-            groups.setdefault(text, []).append(
-                values.text_at(rec["response"], where, row, "response"))
-        else:
-            raise InputError("missing column: expected 'responses' (a list) or 'response'",
-                             path=where, row=row, column="responses")
-    if not groups:
-        raise InputError("file has no rows", path=where)
-    return list(groups.items())
-
-
 def _groups(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
     if args.file is not None:
         if args.responses:
             raise InputError("give responses either on the command line or with --file, not both")
-        return _groups_from_file(args.file, args.prompt)
+        return candidates_from_file(args.file, args.prompt)
     if args.prompt is None:
         raise InputError("--prompt is required (or --file)")
     if not args.responses:

@@ -58,6 +58,7 @@ SCREENS: list[AppScreen] = [
     AppScreen("T", "train", "Train a reward model", "duelist.tui.screens.train_form:open_training"),
     AppScreen("H", "runs", "Training runs and models", "duelist.tui.screens.history:HistoryScreen"),
     AppScreen("S", "stats", "Annotation quality", "duelist.tui.screens.stats:StatsScreen"),
+    AppScreen("R", "rank", "Rank responses with the reward model", "duelist.tui.screens.rank:RankScreen"),
 ]
 # ---------------------------------------------------------------------------------
 
