@@ -149,6 +149,15 @@ class ClaimsMixin:
                     "expires_at) VALUES (?, ?, ?, ?)", (pick.id, annotator, now, now + lease_s))
         return pick
 
+    def renew_claims(self, annotator: str, *, lease_s: float = DEFAULT_LEASE_S,
+                     now: float | None = None) -> int:
+        """Extend an annotator's live leases (they are still reading); returns how many."""
+        now = time.time() if now is None else now
+        with self.transaction():
+            return self.db.conn.execute(
+                "UPDATE claims SET expires_at = ? WHERE annotator = ? AND expires_at >= ?",
+                (now + lease_s, annotator, now)).rowcount
+
     def release_claim(self, comparison_id: int, annotator: str) -> None:
         """Give an item back at once (the annotator skipped it, or quit)."""
         with self.transaction():

@@ -217,3 +217,11 @@ def test_migration_backfills_judge_counts(tmp_path):
         counts = dict(s.db.execute("SELECT id, judges FROM comparisons").fetchall())
         assert counts == {1: 1, 2: 0}
         assert s.claim_next("z").id == 2
+
+
+def test_renewing_keeps_a_slow_readers_lease(store):
+    (cid,) = _fill(store, 1)
+    assert store.claim_next("ann", lease_s=60, now=1000.0).id == cid
+    assert store.renew_claims("ann", lease_s=60, now=1050.0) == 1  # still reading at 1050
+    assert store.claim_next("bob", now=1100.0) is None  # would have expired at 1060
+    assert store.claim_next("bob", now=1111.0).id == cid

@@ -70,6 +70,14 @@ class DuelistApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(AnnotateScreen(self.session, stamp_timing=self.options.stamp_timing))
+        renew = getattr(self.session.queue, "renew", None)
+        if renew is not None:  # shared queue: a slow reader keeps the item on screen
+            self.set_interval(300.0, renew)
+
+    def after_first_paint(self) -> None:
+        """Start-up work that must not delay the first comparison (the annotate
+        screen calls this once it has painted): importing the training/scoring
+        hooks alone cost ~150 ms of the < 1 s launch budget."""
         from duelist.tui.run_hooks import pick_up_left_run  # lazy: not on the launch path
 
         pick_up_left_run(self)

@@ -56,3 +56,7 @@ class ClaimedOrder:
     def release(self) -> None:
         """Give back this annotator's leases (on a clean quit)."""
         self.store.release_claims(self.annotator)
+
+    def renew(self) -> None:
+        """Keep the lease on the item on screen while the annotator reads it."""
+        self.store.renew_claims(self.annotator)
