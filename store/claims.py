@@ -149,6 +149,15 @@ class ClaimsMixin:
                     "expires_at) VALUES (?, ?, ?, ?)", (pick.id, annotator, now, now + lease_s))
         return pick
 
+    def hold_item(self, comparison_id: int, annotator: str, *,
+                  lease_s: float = DEFAULT_LEASE_S, now: float | None = None) -> None:
+        """Lease a given item to an annotator (after an undo reopens it on their screen)."""
+        now = time.time() if now is None else now
+        with self.transaction():
+            self.db.conn.execute(
+                "INSERT OR REPLACE INTO claims (comparison_id, annotator, claimed_at, expires_at) "
+                "VALUES (?, ?, ?, ?)", (comparison_id, annotator, now, now + lease_s))
+
     def renew_claims(self, annotator: str, *, lease_s: float = DEFAULT_LEASE_S,
                      now: float | None = None) -> int:
         """Extend an annotator's live leases (they are still reading); returns how many."""

@@ -113,3 +113,22 @@ def test_uncertainty_queue_follows_a_new_model_without_restart(db_path: Path, ov
         store.put_scores([Score(model.id, ids[4], 0.5, 0.49)])  # the closest call
         s.judge("left", 900)
         assert s.current.id == ids[4]
+
+
+def test_undo_in_a_shared_queue_keeps_the_item(db_path: Path) -> None:
+    make_project(db_path, 2)
+    stores = [Store.open(db_path), Store.open(db_path)]
+    try:
+        ann = Session(stores[0], "ann", overlap=1)
+        bob = Session(stores[1], "bob", overlap=1)
+        first = ann.start().id
+        ann.judge("left", 500)  # ann moves on to the second item
+        ann.undo()  # and comes back to the first: it is open again, but hers
+        assert ann.current.id == first
+        assert bob.start() is None  # the second is leased to ann, the first held by her
+        ann.judge("right", 500)
+        rows = stores[0].annotations_for()
+        assert [(r.comparison_id, r.annotator) for r in rows] == [(first, "ann")]
+    finally:
+        for s in stores:
+            s.close()

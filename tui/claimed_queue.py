@@ -60,3 +60,7 @@ class ClaimedOrder:
     def renew(self) -> None:
         """Keep the lease on the item on screen while the annotator reads it."""
         self.store.renew_claims(self.annotator)
+
+    def hold(self, comparison_id: int) -> None:
+        """An undo reopened this item on our screen: lease it so nobody else takes it."""
+        self.store.hold_item(comparison_id, self.annotator)

@@ -184,6 +184,9 @@ class Session:
         if ann is None:
             return None
         self.judged.pop(ann.comparison_id, None)
+        hold = getattr(self.queue, "hold", None)
+        if hold is not None:  # shared queue: keep the reopened item ours, not the next person's
+            hold(ann.comparison_id)
         if undone is not None:
             self._bump(-1, self._other_live(ann.comparison_id) == 0)
         if ann.comparison_id not in self._items:
