@@ -49,6 +49,8 @@ def cached_store(n: int = 1_000_000) -> Path:
             s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         tmp.rename(pristine)
         print(f"built {n:,}-comparison store in {time.perf_counter() - t0:.1f}s: {pristine}")
+    with Store.open(pristine) as s:  # apply any newer migrations once, not per copy
+        s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return pristine
 
 

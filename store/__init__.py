@@ -3,6 +3,7 @@
 Imports only the standard library and sqlite-utils, so the TUI opens fast.
 """
 
+from . import _lean_import  # noqa: F401  # first: sqlite-utils without pandas/numpy (launch time)
 from .errors import (
     NewerSchemaError,
     NotADatabaseError,

@@ -85,7 +85,6 @@ class AnnotateScreen(Screen[None]):
         self._show(item)
         if self.session.notice:
             self.notify(self.session.notice, title="Queue order", markup=False, timeout=8)
-        self._count_progress()
 
     # ---- rendering -----------------------------------------------------------
     def _show(self, item: Comparison | None) -> None:
@@ -119,6 +118,12 @@ class AnnotateScreen(Screen[None]):
         self.painted_at = time.perf_counter()  # read by bench/tui_bench.py
         if not self._first_paint_done:
             self._first_paint_done = True
+            # Count totals only now: on a big store the count competes for the CPU,
+            # and the first comparison on screen matters more than the numbers.
+            self._count_progress()
+            after = getattr(self.app, "after_first_paint", None)
+            if after is not None:
+                after()
             path = os.environ.get(FIRST_PAINT_ENV)
             if path:
                 with open(path, "w", encoding="utf-8") as fh:
