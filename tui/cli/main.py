@@ -22,7 +22,10 @@ COMMANDS = [
 DEFAULT_COMMAND = "annotate"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (`only`) just that subcommand's: each command module
+    imports its own dependencies, and `duelist annotate` must not pay for the
+    other nine on its way to the first comparison (launch budget < 1 s)."""
     parser = argparse.ArgumentParser(
         prog="duelist",
         description="Judge A/B comparisons in the terminal and turn them into a reward model.",
@@ -30,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
                "'duelist' opens the annotation screen on ./duelist.db.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in [only] if only in COMMANDS else COMMANDS:
         module = import_module(f"duelist.tui.cli.cmd_{name}")
         module.register(sub)
     return parser
@@ -53,7 +56,7 @@ def one_line(message: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args_list = _with_default_command(list(sys.argv[1:] if argv is None else argv))
-    parser = build_parser()
+    parser = build_parser(args_list[0] if args_list else None)
     args = parser.parse_args(args_list)
     debug = bool(os.environ.get("DUELIST_DEBUG"))
     try:
