@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from duelist.engine.errors import DuelistError
@@ -63,8 +64,9 @@ def _refuse_database_target(out: Path, db: Path) -> None:
     """Never write an export over a database. `duelist export --format jsonl duelist.db`
     (one slip of the tab key) used to replace the project, and every judgement in
     it, with a JSONL file. Checked before the store is opened."""
-    targets = {db.resolve()} | {db.resolve().with_name(db.name + s) for s in ("-wal", "-shm", "-journal")}
-    if out.resolve() in targets:
+    real = Path(os.path.realpath(db))  # realpath, unlike resolve(), survives symlink loops
+    targets = {real} | {real.with_name(real.name + s) for s in ("-wal", "-shm", "-journal")}
+    if Path(os.path.realpath(out)) in targets:
         raise DuelistError(f"{out}: is the project database (--db); exporting over it would "
                            "destroy every judgement. Choose another file name")
     if out.is_file():

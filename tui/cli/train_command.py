@@ -22,6 +22,10 @@ def run_train(args: argparse.Namespace) -> int:
     params = params_from_args(args, project_root=str(Path.cwd()))
     db = getattr(args, "db", None)
     db_exists = bool(db) and Path(db).exists()
+    if db_exists:  # a bad --db fails here in one line, not inside the worker as "exit status 1"
+        from duelist.store import Store
+
+        Store.open(db).close()
     if params.data_path is None and not db_exists:
         raise InputError(f"no --data-path given and no project database at '{db}': import and "
                          "judge comparisons first, or pass --data-path FILE")
