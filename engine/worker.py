@@ -90,7 +90,7 @@ def run(params_file: str, *, db: str | None, run_id: int | None, events_file: st
         recorder.begin(params.project_name, params.to_dict(), params.run_dir)
         recorder.emit("log", message="loading training libraries")
         if params.ensemble > 1:
-            model_dir, metrics, base = _train_ensemble(params, recorder)
+            model_dir, metrics, base = _train_ensemble(params, recorder, db)
         else:
             from .training import train
 
@@ -121,7 +121,8 @@ def run(params_file: str, *, db: str | None, run_id: int | None, events_file: st
         recorder.close()
 
 
-def _train_ensemble(params: Any, recorder: RunRecorder) -> tuple[str, dict[str, Any], str | None]:
+def _train_ensemble(params: Any, recorder: RunRecorder,
+                    db: str | None) -> tuple[str, dict[str, Any], str | None]:
     try:
         from .ensemble import train_ensemble
     except ImportError:

@@ -133,3 +133,24 @@ def test_killed_run_leaves_no_model_and_resume_finishes_it(tmp_path: Path) -> No
     assert events[-1]["event"] == "done" and (tmp_path / "rm" / "duelist.json").exists()
     with Store.open(db) as store:
         assert len(store.list_models()) == 1
+
+
+def test_worker_trains_from_the_store_when_no_data_path(tmp_path: Path) -> None:
+    from duelist.store.records import NewAnnotation, NewComparison
+
+    base = build_bert(tmp_path / "base")
+    db = tmp_path / "p.db"
+    with Store.open(db) as store:
+        for row in synthetic_pairs(80):
+            placed = store.add_comparison(NewComparison(row["prompt"], row["chosen"],
+                                                        row["rejected"]))
+            store.add_annotation(NewAnnotation(placed.id, "ann", "b" if placed.flipped else "a"))
+    p = RewardParams(model=str(base), data_path=None, project_root=str(tmp_path),
+                     project_name="from-store", epochs=4, lr=3e-3, logging_steps=5)
+    params = tmp_path / "params.json"
+    params.write_text(p.to_json())
+    code, events, stderr = _worker(params, "--db", str(db))
+    assert code == 0, stderr[-2000:]
+    start = next(e for e in events if e["event"] == "start")
+    assert start["data_source"] == f"store:{db}" and start["n_train"] + start["n_valid"] == 80
+    assert events[-1]["metrics"]["valid_accuracy"] > 0.8
