@@ -38,9 +38,9 @@ def run_trl_baseline(train_rows: list[dict[str, str]], valid_rows: list[dict[str
                             train_dataset=Dataset.from_list(train_rows),
                             eval_dataset=Dataset.from_list(valid_rows))
     kept = len(trainer.train_dataset)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     result = trainer.train()
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     runtime = float(result.metrics["train_runtime"])
     trl_eval = trainer.evaluate()
     model = trainer.model.eval()
@@ -62,6 +62,7 @@ def run_trl_baseline(train_rows: list[dict[str, str]], valid_rows: list[dict[str
         "pairs_given": len(train_rows), "pairs_trained": kept * epochs,
         "pairs_dropped": len(train_rows) - kept, "train_runtime_s": round(runtime, 2),
         "train_wall_s": round(wall, 2), "pairs_per_s": round(kept * epochs / runtime, 3),
+        "train_cpu_s": round(cpu, 2), "pairs_per_cpu_s": round(kept * epochs / cpu, 3),
         "trl_eval_accuracy": round(float(trl_eval.get("eval_accuracy", float("nan"))), 4),
         "trl_eval_pairs": len(trainer.eval_dataset),
         "valid_accuracy": round(acc, 4), "valid_pairs": len(valid_rows),

@@ -255,7 +255,9 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
             emit("log", message=f"no checkpoint in {params.run_dir}; starting from the beginning")
         else:
             emit("log", message=f"resuming from {Path(resume_from).name}")
+    cpu0 = time.process_time()
     result = trainer.train(resume_from_checkpoint=resume_from)
+    train_cpu_s = time.process_time() - cpu0
     if not trainer.is_world_process_zero():
         return None  # type: ignore[return-value]  # under accelerate, rank 0 writes the model
     # accelerate patched forward() with an autocast wrapper for mixed precision; unwrap
@@ -267,6 +269,7 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
         "train_loss": float(result.training_loss),
         "train_runtime_s": round(float(result.metrics.get("train_runtime", 0.0)), 3),
         "train_pairs_per_s": round(_pairs_per_s(trainer, result, len(split.train), callback), 3),
+        "train_cpu_s": round(train_cpu_s, 3),  # all threads; robust to other load
         "epochs_completed": round(float(trainer.state.epoch or 0.0), 3),
         "steps": int(trainer.state.global_step),
     }
