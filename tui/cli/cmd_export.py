@@ -8,7 +8,7 @@ from pathlib import Path
 
 from duelist.engine.errors import DuelistError
 from duelist.engine.export import EXPORT_FORMATS, export_pairs, format_for
-from duelist.engine.resolve import resolve_pairs
+from duelist.engine.resolve import policies, resolve_pairs
 from duelist.store import Store, StoreError
 
 from . import main as cli
@@ -22,6 +22,7 @@ out and counted. The file is written to a temp name and renamed into place.
 examples:
   duelist export pairs.jsonl
   duelist export pairs.parquet --policy unanimous
+  duelist export pairs.jsonl --policy weighted   # reliability-weighted votes
   duelist export hf_pairs --format hf      # then datasets.load_from_disk("hf_pairs")
 """
 
