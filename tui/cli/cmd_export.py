@@ -8,7 +8,7 @@ from pathlib import Path
 
 from duelist.engine.errors import DuelistError
 from duelist.engine.export import EXPORT_FORMATS, export_pairs, format_for
-from duelist.engine.resolve import policies, resolve_pairs
+from duelist.engine.resolve import resolve_pairs
 from duelist.store import Store, StoreError
 
 from . import main as cli
