@@ -74,13 +74,13 @@ def _reward_config(params: RewardParams, *, device: str, precision: str, evaluat
     from trl import RewardConfig
 
     eval_strategy = params.eval_strategy if evaluating else "no"
-    if params.save_steps:
+    best = params.load_best_model_at_end and evaluating
+    if params.save_steps and not best:
         save = {"save_strategy": "steps", "save_steps": params.save_steps}
-    elif eval_strategy == "steps":
+    elif eval_strategy == "steps":  # keeping the best model needs a checkpoint per evaluation
         save = {"save_strategy": "steps", "save_steps": params.eval_steps}
     else:
         save = {"save_strategy": "epoch"}
-    best = params.load_best_model_at_end and evaluating
     with warnings.catch_warnings():
         # transformers 5 renames gradient_checkpointing; TRL 1.16 still reads the old name.
         warnings.simplefilter("ignore", FutureWarning)
