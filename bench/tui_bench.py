@@ -157,12 +157,15 @@ def launch_once(db: Path, annotator: str, naive: bool) -> tuple[float, float]:
 
 
 # ---- keypress latency, in process ---------------------------------------------------
-async def press_latencies(db: Path, annotator: str, naive: bool, presses: int) -> list[float]:
+async def press_latencies(db: Path, annotator: str, naive: bool,
+                          presses: int) -> tuple[list[float], float]:
+    """(per-press latencies in ms, CPU ms per press of this process, Pilot included)."""
     app = make_app(db, annotator, naive)
     out: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
+        cpu0 = time.process_time()
         for _ in range(presses):
             before = screen.painted_at
             t = time.perf_counter()
@@ -170,7 +173,8 @@ async def press_latencies(db: Path, annotator: str, naive: bool, presses: int) -
             while screen.painted_at == before:
                 await pilot.pause(0.001)
             out.append((screen.painted_at - t) * 1000)
-    return out
+        cpu_ms = (time.process_time() - cpu0) * 1000 / presses
+    return out, cpu_ms
 
 
 def pct(values: list[float], q: float) -> float:
@@ -205,9 +209,11 @@ def main() -> None:
                 launches[name].append(sec)
                 rss[name].append(mb)
 
-    ours = asyncio.run(press_latencies(db, f"press-duelist-{stamp}", False, args.presses))
+    ours, ours_cpu = asyncio.run(press_latencies(db, f"press-duelist-{stamp}", False,
+                                                 args.presses))
     inproc_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    naive = asyncio.run(press_latencies(db, f"press-naive-{stamp}", True, args.naive_presses))
+    naive, naive_cpu = asyncio.run(press_latencies(db, f"press-naive-{stamp}", True,
+                                                   args.naive_presses))
 
     lo, ln = statistics.median(launches["duelist"]), statistics.median(launches["naive"])
     po, pn = statistics.median(ours), statistics.median(naive)
@@ -217,6 +223,10 @@ def main() -> None:
     print(f"keypress -> next rendered: duelist median {po:.1f} ms, p95 {pct(ours, 0.95):.1f} ms, "
           f"max {max(ours):.1f} ms over {len(ours)}; naive median {pn:.1f} ms, "
           f"p95 {pct(naive, 0.95):.1f} ms over {len(naive)}; median ratio {pn / po:.1f}x")
+    print(f"CPU per judgement (whole process, Pilot included): duelist {ours_cpu:.1f} ms, "
+          f"naive {naive_cpu:.1f} ms")
+    with open("/proc/loadavg") as fh:
+        print(f"load average at the end (2 cores, shared): {fh.read().split()[0]}")
     print(f"peak RSS of the launched app: duelist {statistics.median(rss['duelist']):.0f} MB, "
           f"naive {statistics.median(rss['naive']):.0f} MB; bench process after "
           f"{len(ours)} judgements: {inproc_rss:.0f} MB")

@@ -45,7 +45,9 @@ class PromptView(VerticalScroll, can_focus=False):
         history.display = bool(older)
         if older:
             n = len(older)
-            history.title = f"Earlier conversation ({n} turn{'s' if n != 1 else ''})"
+            title = f"Earlier conversation ({n} turn{'s' if n != 1 else ''})"
+            if history.title != title:  # each change costs a re-layout
+                history.title = title
             history.collapsed = True
             self.query_one("#history-body", Static).update(render_turns(older))
         self.query_one("#latest", Static).update(render_turns(recent))
