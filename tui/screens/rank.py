@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from duelist.store import NewComparison
 from duelist.tui import rank_job
 from duelist.tui.rank_format import fmt_prob, fmt_score, preview, score_bar
-from duelist.tui.sanitize import literal, one_line
+from duelist.tui.sanitize import clean, literal, one_line
 from duelist.tui.screens import rank_pick
 from rich.text import Text
 from textual.app import ComposeResult
@@ -112,9 +112,13 @@ class RankScreen(Screen[None]):
         self.query_one("#rank-status", Static).update(Text(message, style=style))
 
     def fill(self, prompt: str, responses: list[str]) -> None:
-        """Put a prompt and its responses into the input boxes."""
-        self.query_one("#rank-prompt", TextArea).text = prompt
-        self.query_one("#rank-responses", TextArea).text = f"\n{SEPARATOR}\n".join(responses)
+        """Put a prompt and its responses into the input boxes.
+
+        Cleaned first: a TextArea draws control characters as they are, so an OSC 52
+        in a stored response would write to the user's clipboard (seen in tmux)."""
+        self.query_one("#rank-prompt", TextArea).text = clean(prompt)
+        self.query_one("#rank-responses", TextArea).text = f"\n{SEPARATOR}\n".join(
+            clean(r) for r in responses)
 
     def inputs(self) -> tuple[str, list[str]]:
         prompt = self.query_one("#rank-prompt", TextArea).text.strip()
