@@ -153,3 +153,21 @@ def test_cli_errors_are_one_line(db_path: Path, tmp_path: Path, capsys) -> None:
     assert "not a SQLite database" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["annotate", "--order", "sideways"])
+
+
+def test_counts_taken_during_a_judgement_are_refused(db_path: Path) -> None:
+    from duelist.tui.session import Session
+
+    make_project(db_path, 4)
+    with Store.open(db_path) as store:
+        s = Session(store, "c")
+        s.start()
+        changes = s.changes
+        counted = s.count_progress()  # e.g. in a thread...
+        s.judge("left", 5)  # ...while the annotator judges
+        assert not s.apply_progress(counted, changes)
+        assert s.progress.total is None
+        s.load_progress()
+        assert (s.progress.mine, s.progress.overall, s.progress.total) == (1, 1, 4)
+        s.judge("tie", 5)
+        assert (s.progress.mine, s.progress.overall) == (2, 2)

@@ -92,6 +92,7 @@ class Session:
         self.passed: set[int] = set()  # shown, left unjudged with `n`
         self.pending_note: dict[int, str] = {}
         self.progress = Progress()
+        self.changes = 0  # judgements/undos that moved the counts (see apply_progress)
         self._ack_path = os.environ.get(ACK_ENV) or None
 
     # ---- what is on screen -------------------------------------------------
@@ -239,20 +240,36 @@ class Session:
 
     # ---- counts ------------------------------------------------------------
     def load_progress(self, store: Store | None = None) -> Progress:
-        """Count totals (the slow part on a big store: run it off the UI thread,
-        with its own read connection). Later changes are applied incrementally."""
-        s = store or self.store
-        mine = s.count_done(self.annotator)
-        overall = s.count_done()
-        total = s.count_comparisons()
-        # Judgements made while we were counting are already in these numbers.
-        self.progress = Progress(total=total, mine=mine, overall=overall)
+        """Count totals and apply them (synchronous; tests and small stores)."""
+        changes = self.changes
+        counted = self.count_progress(store)
+        self.apply_progress(counted, changes)
         return self.progress
+
+    def count_progress(self, store: Store | None = None) -> Progress:
+        """Count totals without touching session state: the slow part on a big
+        store, safe to run off the UI thread with its own read connection."""
+        s = store or self.store
+        return Progress(total=s.count_comparisons(), mine=s.count_done(self.annotator),
+                        overall=s.count_done())
+
+    def apply_progress(self, counted: Progress, changes_at_start: int) -> bool:
+        """Adopt counts taken while `changes` was `changes_at_start`.
+
+        A judgement or undo during the count may or may not be in the numbers, so
+        such a count is refused (returns False) and the caller counts again.
+        Afterwards every change updates the numbers incrementally (`_bump`).
+        """
+        if self.changes != changes_at_start:
+            return False
+        self.progress = counted
+        return True
 
     def _other_live(self, comparison_id: int) -> int:
         return len(self.store.annotations_for(comparison_id=comparison_id))
 
     def _bump(self, delta: int, overall_changes: bool) -> None:
+        self.changes += 1
         p = self.progress
         if p.mine is not None:
             p.mine += delta

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from duelist.store import Comparison, Store
 from duelist.tui.sanitize import display, one_line
-from duelist.tui.session import Pick, Session, shown_choice
+from duelist.tui.session import Pick, Progress, Session, shown_choice
 from duelist.tui.widgets.key_hints import KeyHints
 from duelist.tui.widgets.progress_panel import ProgressPanel
 from duelist.tui.widgets.prompt_view import PromptView
@@ -153,15 +153,21 @@ class AnnotateScreen(Screen[None]):
                 reader = Store.open(s.store.path, readonly=True)
             except Exception:
                 reader = None
+        changes = s.changes
         try:
-            s.load_progress(reader)
+            counted = s.count_progress(reader)
         finally:
             if reader is not None:
                 reader.close()
-        self.app.call_from_thread(self._refresh_progress)
+        self.app.call_from_thread(self._apply_progress, counted, changes)
 
-    def _refresh_progress(self) -> None:
-        self.query_one("#progress", ProgressPanel).show(self.session.progress)
+    def _apply_progress(self, counted: Progress, changes: int) -> None:
+        """On the UI thread: adopt the counts, or count again if the annotator
+        judged (or undid) while they were being taken."""
+        if self.session.apply_progress(counted, changes):
+            self.query_one("#progress", ProgressPanel).show(self.session.progress)
+        else:
+            self._count_progress()
 
     def _saved(self, text: str) -> None:
         """Stays until the next write: the last thing saved is always visible."""
