@@ -15,7 +15,6 @@ Across the annotate, stats, history and rank screens they must:
 
 from __future__ import annotations
 
-import re
 import shlex
 import shutil
 import subprocess
@@ -37,8 +36,11 @@ LINK = "[link=https://evil.example]LINKME[/link]"
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"
 OSC8 = "\x1b]8;;https://evil.example/osc8\x1b\\OSC8TEXT\x1b]8;;\x1b\\"
 CSI = "\x1b[2J\x1b[H"
+TITLE = "\x1b]0;EVILTITLE\x07"  # OSC 0: would rename the tmux pane
 BIDI = "\u202eBIDI\u202c"
-HOSTILE = f"Evil {CLICK} {LINK} {OSC52}{CSI} {OSC8} {BIDI} end"
+HOSTILE = f"Evil {CLICK} {LINK} {OSC52}{CSI}{TITLE} {OSC8} {BIDI} [mdlink](https://evil.example/md) end"
+# bytes that may only appear in the pane's raw output stream if hostile text got through
+RAW_MARKERS = [b"ZXZpbA==", b"EVILTITLE", b"evil.example/osc8", b"\x1b]8;;https://evil"]
 LONG = "L" * 100_000
 ANNOTATOR = "[b]ann[/b]\x1b]52;c;ZXZpbA==\x07"
 RUN_MODEL = "[@click=app.quit]runmodel[/]\x1b]52;c;ZXZpbA==\x07"
@@ -60,6 +62,7 @@ def _project(db: Path) -> None:
 class Tmux:
     def __init__(self, sock: Path) -> None:
         self.sock = str(sock)
+        self.raw_log = sock.with_name("pane-output.raw")
 
     def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["tmux", "-S", self.sock, "-f", "/dev/null", *args],
@@ -87,12 +90,16 @@ class Tmux:
         raise AssertionError(f"{text!r} is not on screen:\n{self.screen()}")
 
     def assert_clean(self) -> None:
-        """Nothing reached the terminal raw: no clipboard write, no hyperlink to evil."""
+        """Nothing reached the terminal raw. Effects: an OSC 52 creates a tmux paste
+        buffer (set-clipboard on), an OSC 0 renames the pane. Bytes: the pane's raw
+        output stream (pipe-pane) holds none of the hostile payloads."""
         assert "buffer" not in self("list-buffers").stdout, "an OSC 52 clipboard write got through"
-        raw = self.screen(escapes=True)
-        assert "evil.example" not in re.sub(r"\[link=https://evil\.example\]", "", raw), \
-            "an OSC 8 hyperlink (or link markup) reached the terminal"
-        assert "ZXZpbA==" not in raw and "\x07" not in raw
+        title = self("display-message", "-p", "-t", "s", "#{pane_title}").stdout
+        assert "EVILTITLE" not in title, "an OSC 0 title change got through"
+        raw = self.raw_log.read_bytes() if self.raw_log.exists() else b""
+        assert len(raw) > 1000, "the raw output log is not being written"
+        for marker in RAW_MARKERS:
+            assert marker not in raw, f"{marker!r} reached the terminal"
 
     def alive(self) -> bool:
         return "EXITED-" not in self.screen()
@@ -108,6 +115,7 @@ def test_hostile_text_in_every_screen(tmp_path: Path) -> None:
     tmux("new-session", "-d", "-s", "s", "-x", "160", "-y", "48", "sh")
     try:
         tmux("set-option", "-g", "set-clipboard", "on")
+        tmux("pipe-pane", "-o", "-t", "s", f"cat >> {shlex.quote(str(tmux.raw_log))}")
         tmux("send-keys", "-t", "s", f"{cmd}; echo EXITED-$?", "Enter")
 
         # annotate: literal markup, no escapes, clicking the click-markup does nothing
