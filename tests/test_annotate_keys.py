@@ -235,6 +235,7 @@ async def test_queue_finished_and_quit(db_path: Path) -> None:
         scr = screen_of(app)
         assert scr.session.current is None
         assert "queue finished" in str(scr.query_one("#topbar").render())
+        assert scr.has_class("-finished") and "Nothing left" in str(scr.query_one("#done").render())
         await pilot.press("1")  # nothing to judge: no row, no crash
         await pilot.press("q")
         await pilot.pause()

@@ -74,6 +74,7 @@ class AnnotateScreen(Screen[None]):
         yield TopBar(id="topbar")
         yield ProgressPanel(id="progress")
         yield PromptView(id="prompt")
+        yield Static(id="done")
         with Horizontal(id="pair"):
             yield ResponsePanel("left", " A ", "1 · a · ←", id="left")
             yield ResponsePanel("right", " B ", "2 · b · →", id="right")
@@ -92,11 +93,17 @@ class AnnotateScreen(Screen[None]):
         self.query_one("#progress", ProgressPanel).show(self.session.progress)
         left, right = self.query_one("#left", ResponsePanel), self.query_one("#right", ResponsePanel)
         top = self.query_one(TopBar)
-        if item is None:
+        finished = item is None
+        self.set_class(finished, "-finished")
+        if finished:
             top.info = f"{one_line(self.session.annotator, 30)} · queue finished"
-            self.query_one("#prompt", PromptView).show(
-                "Nothing left to judge: every comparison has a judgement from you. "
-                "Press u to undo, p to go back, q to quit.", None)
+            done = Text("All done.\n\n", style="bold", justify="center")
+            passed = len(self.session.passed)
+            done.append("Nothing left to show: you have judged every comparison"
+                        + (f" except {passed} you passed over with n (they come back "
+                           "next session)" if passed else "") + ".\n"
+                        "u undoes the last judgement, p goes back, q quits.", style="not bold")
+            self.query_one("#done", Static).update(done)
             left.set_text("")
             right.set_text("")
             self._status()
