@@ -90,6 +90,7 @@ class AnnotateScreen(Screen[None]):
     # ---- rendering -----------------------------------------------------------
     def _show(self, item: Comparison | None) -> None:
         """Render `item` (or the end-of-queue state) and restart the clock."""
+        self._shown_at = time.monotonic()  # refined to the paint time in `_painted`
         self.query_one("#progress", ProgressPanel).show(self.session.progress)
         left, right = self.query_one("#left", ResponsePanel), self.query_one("#right", ResponsePanel)
         top = self.query_one(TopBar)
