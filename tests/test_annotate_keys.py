@@ -241,3 +241,25 @@ async def test_queue_finished_and_quit(db_path: Path) -> None:
         await pilot.pause()
     assert len(live(db_path)) == 2
     assert app.return_code in (0, None)
+
+
+@pytest.mark.anyio
+async def test_long_responses_scroll_together(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        from duelist.store import NewComparison
+
+        long_a = "\n\n".join(f"paragraph A{i}" for i in range(80))
+        long_b = "\n\n".join(f"paragraph B{i}" for i in range(80))
+        store.insert_comparisons([NewComparison("p", long_a, long_b)])
+    app = make_app(db_path, randomize=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bodies = [app.screen.query_one(f"#{side} .panel-body") for side in ("left", "right")]
+        assert all(b.virtual_size.height > b.size.height for b in bodies)
+        await pilot.press("j", "j", "pagedown")
+        await pilot.pause()
+        assert [b.scroll_y for b in bodies] == [26, 26]
+        await pilot.press("k")
+        await pilot.pause()
+        assert [b.scroll_y for b in bodies] == [23, 23]
+        assert live(db_path) == []

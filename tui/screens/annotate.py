@@ -54,6 +54,12 @@ class AnnotateScreen(Screen[None]):
         Binding("p", "prev", "Previous", show=False,
                 tooltip="Previous item of this session (judge again to change it)"),
         Binding("r", "note", "Note", tooltip="Add a rationale note to this judgement"),
+        Binding("down,j", "scroll(3)", "Scroll down", show=False,
+                tooltip="Scroll both responses down"),
+        Binding("up,k", "scroll(-3)", "Scroll up", show=False, tooltip="Scroll both responses up"),
+        Binding("pagedown,space", "scroll(20)", "Page down", show=False,
+                tooltip="Page both responses down"),
+        Binding("pageup", "scroll(-20)", "Page up", show=False, tooltip="Page both responses up"),
         Binding("m", "toggle_raw", "Raw", show=False, tooltip="Raw text / Markdown view"),
         Binding("d", "toggle_diff", "Diff", show=False,
                 tooltip="Word-level diff of A and B on / off"),
@@ -230,6 +236,11 @@ class AnnotateScreen(Screen[None]):
             self._status()
 
         self.app.push_screen(NoteScreen(self.session.note_for_current()), done)
+
+    def action_scroll(self, lines: int) -> None:
+        """Scroll both responses together: comparing them line by line is the job."""
+        for panel in self.query(ResponsePanel):
+            panel.scroll_text(lines)
 
     def action_toggle_raw(self) -> None:
         self._set_view("markdown" if self.view == "raw" else "raw")

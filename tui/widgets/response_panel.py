@@ -72,6 +72,10 @@ class ResponsePanel(Vertical, can_focus=False):
             body.update(Text(self.text, end=""))
         self.set_class(self.view != "markdown", "-plain")
 
+    def scroll_text(self, lines: int) -> None:
+        body = self.query_one(VerticalScroll)
+        body.scroll_to(y=max(0, body.scroll_y + lines), animate=False)
+
     def on_click(self, event: events.Click) -> None:
         event.stop()
         self.post_message(self.Picked(self.side))
