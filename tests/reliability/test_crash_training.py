@@ -152,7 +152,9 @@ async def test_a_run_left_running_by_a_dead_worker_is_marked_interrupted(tmp_pat
         store.update_run(run.id, pid=gone.pid)
     app = DuelistApp(db, AnnotateOptions(annotator="after-crash", stamp_timing=False))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.2)
+        end = time.monotonic() + 15  # the pick-up runs after the first paint
+        while app.store.get_run(run.id).status == "running" and time.monotonic() < end:
+            await pilot.pause(0.1)
     with Store.open(db) as store:
         run = store.get_run(run.id)
         assert run.status == "interrupted" and run.finished_at

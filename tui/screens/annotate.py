@@ -114,6 +114,9 @@ class AnnotateScreen(Screen[None]):
             left.set_text("")
             right.set_text("")
             self._status()
+            # start-up hooks too (a run left running is picked up, or marked interrupted,
+            # also when the queue is empty or already finished)
+            self.call_after_refresh(self._painted)
             return
         swapped = self.session.swapped(item.id)
         a_text, b_text = ((item.response_b, item.response_a) if swapped
