@@ -94,7 +94,12 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--model", type=Path, help="a trained reward model dir (default: untrained head)")
     ap.add_argument("--data", type=Path, default=HH)
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch intra-op threads for both sides (default: torch's choice); on a "
+                         "shared, oversubscribed machine 1 avoids OpenMP spin-waiting")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if not args.data.exists():
         print(f"missing {args.data}", file=sys.stderr)
         return 2
@@ -106,7 +111,7 @@ def main() -> int:
         model_dir = args.model or untrained_minilm(Path(tmp) / "minilm-reward")
         label = str(args.model) if args.model else "all-MiniLM-L6-v2 + untrained score head (seed 0)"
         print(f"model: {label}; {len(pairs)} pairs = {n} responses; torch threads "
-              f"{torch.get_num_threads()}; repeats {args.repeats}")
+              f"{torch.get_num_threads()}; repeats {args.repeats}", flush=True)
         base_rates, fast_rates = [], []
         fast = prec = None
         for r in range(args.repeats):
@@ -115,7 +120,7 @@ def main() -> int:
             base_rates.append(n / dt_b)
             fast_rates.append(n / dt_f)
             print(f"  repeat {r + 1}: guide loop {n / dt_b:7.1f} resp/s   "
-                  f"duelist ({prec}) {n / dt_f:7.1f} resp/s")
+                  f"duelist ({prec}) {n / dt_f:7.1f} resp/s", flush=True)
         ref, _ = duelist_run(model_dir, prompts, responses, "fp32")
     k = len(pairs)
     agree = sum((fast[i] > fast[k + i]) == (ref[i] > ref[k + i]) for i in range(k)) / k

@@ -49,6 +49,9 @@ def temperature_of(model: Any, calibrated: bool) -> float:
     if not calibrated:
         return 1.0
     cal: Calibration | None = getattr(model, "calibration", None)
+    if cal is None and hasattr(model, "aspects"):
+        raise InputError("--calibrated does not apply to a multi-aspect set: its weighted sum of "
+                         "rewards has no fitted temperature; calibrate each aspect model alone")
     if cal is None:
         where = getattr(model, "path", None) or "this model"
         raise InputError(f"{where} has no calibration.json (it is fitted on validation pairs at "
