@@ -40,7 +40,8 @@ TITLE = "\x1b]0;EVILTITLE\x07"  # OSC 0: would rename the tmux pane
 BIDI = "\u202eBIDI\u202c"
 HOSTILE = f"Evil {CLICK} {LINK} {OSC52}{CSI}{TITLE} {OSC8} {BIDI} [mdlink](https://evil.example/md) end"
 # bytes that may only appear in the pane's raw output stream if hostile text got through
-RAW_MARKERS = [b"ZXZpbA==", b"EVILTITLE", b"evil.example/osc8", b"\x1b]8;;https://evil"]
+RAW_MARKERS = [b"ZXZpbA==", b"EVILTITLE", b"evil.example/osc8", b"\x1b]8;;https://evil",
+               b"\x1b[2J\x1b[H\x1b]0;"]
 LONG = "L" * 100_000
 ANNOTATOR = "[b]ann[/b]\x1b]52;c;ZXZpbA==\x07"
 RUN_MODEL = "[@click=app.quit]runmodel[/]\x1b]52;c;ZXZpbA==\x07"
@@ -123,6 +124,8 @@ def test_hostile_text_in_every_screen(tmp_path: Path) -> None:
         shown = tmux.screen()
         assert CLICK in shown and LINK in shown, shown
         assert "BIDI" in shown and "OSC8TEXT" in shown
+        # not cleared by the ESC[2J: the top bar and the key hints are still drawn
+        assert "Duelist" in shown and "A better" in shown
         tmux.assert_clean()
         for target in ("CLICKME", "LINKME"):
             tmux.click(target)
