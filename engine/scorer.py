@@ -11,6 +11,8 @@ fp32, text re-joined with `sep_token` and re-tokenized each call):
   stay in fp32; bf16 emulated in software is slower than fp32.
 - One autocast context wraps the whole run, so weights are cast to bf16 once, not per
   batch (autocast caches casts until its outermost context exits).
+- The reward head (pooler + classifier / score) stays fp32, so rewards are not rounded
+  to bf16's ~3 significant digits (see `keep_head_fp32`).
 
 Results come back in the order they went in, whatever order the batches ran in.
 """
@@ -70,6 +72,39 @@ def length_batches(lengths: Sequence[int], batch_size: int = DEFAULT_BATCH_SIZE,
     return batches
 
 
+# Modules that turn the last hidden state into the reward: BERT's pooler and classifier,
+# the `score` head of decoder models (and RoBERTa-style heads named `classifier`).
+HEAD_MODULES = ("pooler", "classifier", "score")
+
+
+def _fp32_forward(forward: Any, device_type: str) -> Any:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        def up(x: Any) -> Any:
+            return x.float() if torch.is_tensor(x) and x.is_floating_point() else x
+
+        with torch.autocast(device_type=device_type, enabled=False):
+            return forward(*[up(a) for a in args], **{k: up(v) for k, v in kwargs.items()})
+
+    return run
+
+
+def keep_head_fp32(model: Any, device_type: str) -> int:
+    """Run the reward head outside bf16 autocast; return how many modules were wrapped.
+
+    Why: under autocast the head's Linear returns bf16, which rounds every REWARD to
+    ~3 significant digits (0.2852, 0.3047, ...), so two responses whose rewards differ by
+    less than ~0.002 swap order. The body's bf16 error is smaller than that rounding; the
+    head is one token wide, so fp32 there costs nothing. Idempotent; a no-op in fp32.
+    """
+    wrapped = 0
+    for name, module in model.named_modules():
+        if name.rsplit(".", 1)[-1] in HEAD_MODULES and not getattr(module, "_duelist_fp32", False):
+            module.forward = _fp32_forward(module.forward, device_type)
+            module._duelist_fp32 = True
+            wrapped += 1
+    return wrapped
+
+
 class Scorer:
     """Scores encoded pairs with a sequence-classification reward model (num_labels=1)."""
 
@@ -86,6 +121,8 @@ class Scorer:
         self.max_batch_tokens = max(max_batch_tokens, encoder.max_length)
         pad = encoder.tokenizer.pad_token_id
         self.pad_id = int(pad) if pad is not None else 0
+        if self.precision == "bf16":
+            keep_head_fp32(model, self.device.type)
 
     def _autocast(self) -> Any:
         if self.precision == "bf16":

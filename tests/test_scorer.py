@@ -104,3 +104,9 @@ def test_bf16_scores_stay_close_to_fp32(tmp_path: Path) -> None:
     ref = Scorer(rm.model, rm.encoder, precision="fp32").score(prompts, responses)
     low = Scorer(rm.model, rm.encoder, precision="bf16").score(prompts, responses)
     assert max(abs(a - b) for a, b in zip(ref, low, strict=True)) < 0.05
+    # the reward head ran in fp32: rewards are not rounded to bf16's 8-bit mantissa
+    rounded = [torch.tensor(v).bfloat16().float().item() for v in low]
+    assert sum(r != v for r, v in zip(rounded, low, strict=True)) > len(low) // 2
+    # and wrapping the head left fp32 scoring exactly as it was
+    again = Scorer(rm.model, rm.encoder, precision="fp32").score(prompts, responses)
+    assert again == ref
