@@ -19,6 +19,7 @@ Results come back in the order they went in, whatever order the batches ran in.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from typing import Any
@@ -29,6 +30,7 @@ from .encoding import Encoded, PairEncoder
 
 Progress = Callable[[int, int], None]
 PRECISIONS = ("auto", "bf16", "fp32")
+PRECISION_ENV = "DUELIST_SCORE_PRECISION"
 # Cap on padded tokens per batch: bounds memory and keeps one long item from dragging
 # a big batch up to its length.
 DEFAULT_BATCH_TOKENS = 8192
@@ -43,9 +45,17 @@ def bf16_supported(device: torch.device) -> bool:
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
-    """'auto' -> 'bf16' where supported, else 'fp32'. An explicit 'bf16' is honoured."""
+    """'auto' -> 'bf16' where supported, else 'fp32'. An explicit 'bf16' is honoured.
+
+    DUELIST_SCORE_PRECISION=fp32 (or bf16) overrides 'auto' everywhere scoring happens
+    (CLI, rank screen, queue scoring): for bit-exact fp32 rewards, or identical numbers
+    across machines with and without native bf16.
+    """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    forced = os.environ.get(PRECISION_ENV, "").strip().lower()
+    if precision == "auto" and forced in ("fp32", "bf16"):
+        return forced
     if precision == "auto":
         return "bf16" if bf16_supported(device) else "fp32"
     return precision

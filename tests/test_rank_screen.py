@@ -181,7 +181,8 @@ def test_rank_screen_module_does_not_import_torch() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_rank_screen_snapshot(snap_compare, db_path: Path, model_dir: Path) -> None:
+def test_rank_screen_snapshot(snap_compare, db_path: Path, model_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DUELIST_SCORE_PRECISION", "fp32")  # same digits with or without bf16
     _project(db_path, model_dir)
     app = _app(db_path)
 

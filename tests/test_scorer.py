@@ -89,10 +89,13 @@ def test_length_batches_sort_cap_and_cover_every_index() -> None:
     assert batches[0] == [6]  # 200 tokens alone fills the budget
 
 
-def test_precision_follows_the_hardware_and_fp32_is_honoured() -> None:
+def test_precision_follows_the_hardware_and_fp32_is_honoured(monkeypatch) -> None:
     cpu = torch.device("cpu")
     assert resolve_precision("auto", cpu) == ("bf16" if bf16_supported("cpu") else "fp32")
     assert resolve_precision("fp32", cpu) == "fp32"
+    monkeypatch.setenv("DUELIST_SCORE_PRECISION", "fp32")
+    assert resolve_precision("auto", cpu) == "fp32"
+    assert resolve_precision("bf16", cpu) == "bf16"  # an explicit choice still wins
     with pytest.raises(ValueError):
         resolve_precision("fp8", cpu)
 
