@@ -22,6 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .errors import DuelistError
+
 META_FILE = "duelist.json"
 META_VERSION = 1
 
@@ -40,6 +42,11 @@ def library_versions() -> dict[str, str]:
 def atomic_dir(target: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temp dir; on success it replaces `target` in one rename, on error it vanishes."""
     target = Path(target).resolve()
+    if overwrite and target.is_dir() and not _replaceable(target):
+        # Replacing means deleting the old dir: never do that to a folder that is not a
+        # model (the project folder, a data folder picked as --project-name by mistake).
+        raise DuelistError(f"'{target}' exists and is not a model directory; refusing to "
+                           "replace it. Choose another --project-name")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
@@ -57,6 +64,12 @@ def atomic_dir(target: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _replaceable(folder: Path) -> bool:
+    """An empty folder, or one holding a model, an adapter or an ensemble."""
+    markers = (META_FILE, "config.json", "adapter_config.json", "ensemble.json")
+    return not any(folder.iterdir()) or any((folder / m).is_file() for m in markers)
 
 
 def write_meta(model_dir: Path, meta: dict[str, Any]) -> None:

@@ -249,8 +249,10 @@ def check_project_name(name: str) -> None:
         if ".." in pure.parts:
             raise ParamsError(f"--project-name {name!r} must not contain '..' (it would write "
                               "outside the project folder)")
-    if name.strip() in {".", "./"}:
-        raise ParamsError("--project-name must name a folder, not '.'")
+    if not PurePosixPath(name).parts or not PureWindowsPath(name).parts:
+        # '.', './.', './/' ...: the model would be swapped in for the project folder itself
+        raise ParamsError(f"--project-name {name!r} must name a folder inside the project, "
+                          "not the project folder itself")
 
 
 def _flag(name: str) -> str:

@@ -130,6 +130,7 @@ def test_atomic_dir_leaves_nothing_behind_on_failure(tmp_path: Path) -> None:
         raise RuntimeError("killed mid-write")
     assert list(tmp_path.iterdir()) == []
     with atomic_dir(target) as tmp:
+        (tmp / "config.json").write_text("{}")  # a model dir: only those are ever replaced
         (tmp / "v").write_text("1")
     with atomic_dir(target) as tmp:
         (tmp / "v").write_text("2")

@@ -82,3 +82,27 @@ def test_train_command_refuses_escaping_names(argv: list[str], tmp_path: Path, c
     assert err.startswith("duelist: error:") and "\n" not in err and "--project-name" in err
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before
     assert not Path("/tmp/abs-model").exists()
+
+
+def test_a_model_never_replaces_a_folder_that_is_not_a_model(tmp_path: Path) -> None:
+    """Replacing a model dir deletes the old one. Found by the property test above:
+    `--project-name ./.` made the output the project folder itself, so saving the
+    model would have moved the project (database included) aside and deleted it."""
+    from duelist.engine.errors import DuelistError
+    from duelist.engine.output import atomic_dir
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "duelist.db").write_bytes(b"judgements")
+    with pytest.raises(DuelistError) as err, atomic_dir(project) as tmp:
+        (tmp / "config.json").write_text("{}")
+    assert "not a model directory" in str(err.value) and "\n" not in str(err.value)
+    assert (project / "duelist.db").read_bytes() == b"judgements"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]  # no temp dirs left
+
+    old_model = tmp_path / "rm"
+    old_model.mkdir()
+    (old_model / "config.json").write_text('{"old": true}')
+    with atomic_dir(old_model) as tmp:  # a model dir is replaced, as before
+        (tmp / "config.json").write_text('{"new": true}')
+    assert (old_model / "config.json").read_text() == '{"new": true}'
