@@ -75,11 +75,14 @@ def guide_loop(model_dir: Path, prompts: list[str], responses: list[str]) -> lis
 
 
 def duelist_run(model_dir: Path, prompts: list[str], responses: list[str],
-                precision: str) -> tuple[list[float], str]:
+                precision: str) -> tuple[list[float], str, int]:
+    """Load like the guide does, then score the pairs (chosen half, rejected half)."""
     model = AutoModelForSequenceClassification.from_pretrained(str(model_dir))
     encoder = PairEncoder(AutoTokenizer.from_pretrained(str(model_dir)), max_length=512)
     scorer = Scorer(model, encoder, precision=precision)
-    return scorer.score(prompts, responses), scorer.precision
+    k = len(responses) // 2
+    first, second = scorer.score_pairs(prompts[:k], responses[:k], responses[k:])
+    return first + second, scorer.precision, scorer.last_refined
 
 
 def timed(fn, *args):
@@ -116,12 +119,13 @@ def main() -> int:
         fast = prec = None
         for r in range(args.repeats):
             _, dt_b = timed(guide_loop, model_dir, prompts, responses)
-            (fast, prec), dt_f = timed(duelist_run, model_dir, prompts, responses, "auto")
+            (fast, prec, refined), dt_f = timed(duelist_run, model_dir, prompts, responses, "auto")
             base_rates.append(n / dt_b)
             fast_rates.append(n / dt_f)
             print(f"  repeat {r + 1}: guide loop {n / dt_b:7.1f} resp/s   "
-                  f"duelist ({prec}) {n / dt_f:7.1f} resp/s", flush=True)
-        ref, _ = duelist_run(model_dir, prompts, responses, "fp32")
+                  f"duelist ({prec}) {n / dt_f:7.1f} resp/s ({refined} near-tie pairs "
+                  "re-scored in fp32)", flush=True)
+        ref, _, _ = duelist_run(model_dir, prompts, responses, "fp32")
     k = len(pairs)
     agree = sum((fast[i] > fast[k + i]) == (ref[i] > ref[k + i]) for i in range(k)) / k
     max_diff = max(abs(a - b) for a, b in zip(fast, ref, strict=True))

@@ -133,8 +133,13 @@ def evaluate(model: Any, pairs: Sequence[Any], *, calibration: Calibration | Non
              progress: Callable[[int, int], None] | None = None) -> EvalReport:
     """Score every pair's chosen and rejected response with `model` and report."""
     prompts = [p.prompt for p in pairs]
-    texts = [p.chosen for p in pairs] + [p.rejected for p in pairs]
-    scores = model.score_batch(prompts + prompts, texts, progress=progress)
     n = len(pairs)
-    return pair_metrics(scores[:n], scores[n:], [len(p.chosen) for p in pairs],
+    if hasattr(model, "score_pairs"):  # a single model: near ties re-checked in fp32
+        chosen, rejected = model.score_pairs(prompts, [p.chosen for p in pairs],
+                                             [p.rejected for p in pairs], progress=progress)
+    else:
+        texts = [p.chosen for p in pairs] + [p.rejected for p in pairs]
+        scores = model.score_batch(prompts + prompts, texts, progress=progress)
+        chosen, rejected = scores[:n], scores[n:]
+    return pair_metrics(chosen, rejected, [len(p.chosen) for p in pairs],
                         [len(p.rejected) for p in pairs], calibration)

@@ -151,6 +151,15 @@ class RewardModel:
                         batch_size=self.batch_size)
         return scorer.score_encoded(encoded, progress)
 
+    def score_pairs(self, prompts: Sequence[str], first: Sequence[str], second: Sequence[str],
+                    progress: Any = None) -> tuple[list[float], list[float]]:
+        """Rewards of both sides of comparisons; near ties re-checked in fp32 (engine/scorer.py)."""
+        from .scorer import Scorer
+
+        scorer = Scorer(self.model, self.encoder, precision=self.precision,
+                        batch_size=self.batch_size)
+        return scorer.score_pairs(prompts, first, second, progress)
+
     @property
     def calibration(self) -> Any:
         """The model dir's calibration.json (engine/calibration.py), or None."""

@@ -26,7 +26,7 @@ from typing import Any
 from .errors import InputError
 from .ingest import values
 from .ingest.readers import detect_format, iter_rows
-from .model_set import Progress, bt_prob, detail_of, temperature_of
+from .model_set import Progress, ScoreDetail, bt_prob, detail_of, temperature_of
 
 AUTO_RESPONSE_COLUMNS = (("response",), ("chosen", "rejected"), ("response_a", "response_b"))
 WRITABLE = ("jsonl", "json", "csv", "tsv", "parquet")
@@ -109,8 +109,13 @@ def score_rows(model: Any, job: ScoreJob, *, calibrated: bool = False,
     """Add reward columns to the job's rows in place; return the names added."""
     cols, rows = job.response_columns, job.rows
     temperature = temperature_of(model, calibrated) if len(cols) == 2 else 1.0
-    detail = detail_of(model, job.prompts, job.texts, progress)
     k = len(cols)
+    if k == 2 and hasattr(model, "score_pairs"):  # a single model: near ties re-checked in fp32
+        a, b = model.score_pairs(job.prompts[0::2], job.texts[0::2], job.texts[1::2],
+                                 progress=progress)
+        detail = ScoreDetail([v for pair in zip(a, b, strict=True) for v in pair])
+    else:
+        detail = detail_of(model, job.prompts, job.texts, progress)
     added: list[str] = []
     for j, col in enumerate(cols):
         base = reward_column(col)

@@ -113,3 +113,22 @@ def test_bf16_scores_stay_close_to_fp32(tmp_path: Path) -> None:
     # and wrapping the head left fp32 scoring exactly as it was
     again = Scorer(rm.model, rm.encoder, precision="fp32").score(prompts, responses)
     assert again == ref
+
+
+def test_score_pairs_rechecks_near_ties_in_fp32(tmp_path: Path) -> None:
+    rm = spread_weights(RewardModel.load(BUILDERS["bert"](tmp_path / "m", seed=2)))
+    prompts, first = _items(24, seed=6)
+    _, second = _items(24, seed=7)
+    second[:4] = first[:4]  # exact ties: any bf16 noise would be all that orders them
+    exact = Scorer(rm.model, rm.encoder, precision="fp32")
+    ref_a, ref_b = exact.score_pairs(prompts, first, second)
+    assert exact.last_refined == 0
+    assert ref_a + ref_b == pytest.approx(exact.score(prompts * 2, first + second), abs=1e-5)
+    fast = Scorer(rm.model, rm.encoder, precision="bf16")
+    a, b = fast.score_pairs(prompts, first, second)
+    assert fast.last_refined >= 4
+    for i in range(4):  # re-scored in fp32: identical texts, the fp32 rewards
+        assert a[i] == pytest.approx(ref_a[i], abs=1e-5)
+        assert b[i] == pytest.approx(ref_a[i], abs=1e-5)
+    assert [x > y for x, y in zip(a[4:], b[4:], strict=True)] == [
+        x > y for x, y in zip(ref_a[4:], ref_b[4:], strict=True)]
