@@ -13,6 +13,13 @@ from test_scorer import spread_weights
 from tiny_models import build_bert, synthetic_pairs
 
 
+@pytest.fixture(autouse=True)
+def exact_scores(monkeypatch) -> None:
+    """fp32 everywhere, so CLI output can be compared with RewardModel to 1e-5 (bf16 is
+    covered in test_scorer.py)."""
+    monkeypatch.setenv("DUELIST_SCORE_PRECISION", "fp32")
+
+
 @pytest.fixture(scope="module")
 def models(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("cli-models")
