@@ -31,11 +31,11 @@ from .encoding import Encoded, PairEncoder
 Progress = Callable[[int, int], None]
 PRECISIONS = ("auto", "bf16", "fp32")
 PRECISION_ENV = "DUELIST_SCORE_PRECISION"
-# Cap on padded tokens per batch: bounds memory, keeps one long item from dragging a big
-# batch up to its length, and keeps activations cache-sized (on a 2-core CPU, MiniLM at
-# ~150 tokens ran fastest around 4 items per batch; 16 was slower).
-DEFAULT_BATCH_TOKENS = 1024
-DEFAULT_BATCH_SIZE = 16
+# Cap on padded tokens per batch: bounds memory and keeps one long item from dragging a
+# big batch up to its length. (The full 800-pair bench measured 3.15x with these; a
+# 1024-token cap looked better on a 120-item probe but not at full size, on a busy box.)
+DEFAULT_BATCH_TOKENS = 8192
+DEFAULT_BATCH_SIZE = 32
 # Near-tie refinement (Scorer.score_pairs): items probed in fp32, and the safety factor.
 PROBE = 16
 PROBE_MARGIN = 3.0
