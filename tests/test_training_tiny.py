@@ -135,3 +135,33 @@ def test_atomic_dir_leaves_nothing_behind_on_failure(tmp_path: Path) -> None:
     with atomic_dir(target) as tmp:
         (tmp / "v").write_text("2")
     assert (target / "v").read_text() == "2" and [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+@pytest.mark.slow
+def test_minilm_default_model_trains_on_real_pairs_and_loads_plainly(tmp_path: Path,
+                                                                     hh_path: Path) -> None:
+    """The embedded MiniLM (the default --model), a few steps on real hh pairs."""
+    rows = json.loads(hh_path.read_text())[:48]
+    data = write_pairs_json(tmp_path / "hh48.json", rows)
+    params = RewardParams(data_path=str(data), project_root=str(tmp_path), project_name="mini",
+                          max_seq_length=128, max_steps=3, eval_strategy="no", lr=1e-4)
+    rm = train(params)
+    meta = rm.meta
+    assert meta["base_model"].endswith("model") and meta["encoding"]["kind"] == "pair-template"
+    assert meta["counts"]["truncated"] > 0  # hh prompts are long: cut, not dropped
+    assert meta["counts"]["train"] + meta["counts"]["valid"] == 48
+    again = RewardModel.load(params.output_dir)
+    again.precision = "fp32"
+    probe = [(rows[0]["prompt"], rows[0]["chosen"])]
+    assert _plain_scores_for(params.output_dir, again, probe) == pytest.approx(
+        again.score_batch([probe[0][0]], [probe[0][1]]), abs=1e-5)
+
+
+def _plain_scores_for(model_dir: Path, rm: RewardModel, items: list[tuple[str, str]]) -> list[float]:
+    from transformers import AutoModelForSequenceClassification
+
+    plain = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
+    with torch.inference_mode():
+        return [float(plain(**{k: torch.tensor([v]) for k, v in
+                               rm.encoder.encode(p, r).features().items()}).logits[0, 0])
+                for p, r in items]
