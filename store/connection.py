@@ -17,7 +17,7 @@ import sqlite3
 import time
 import weakref
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -107,13 +107,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> Database:
         db = Database(conn)
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys=ON")
-        if not readonly:
-            if p.stat().st_size > 0:
-                _refuse_foreign_before_writing(db, str(p))
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-        _apply_migrations(db, str(p), readonly=readonly)
+        _retry_while_locked(db, lambda: _prepare(db, p, readonly))
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise translate(exc, str(p)) from None
@@ -125,6 +119,40 @@ def connect(path: str | Path, *, readonly: bool = False) -> Database:
         _OPEN_FILES[key] += 1
         weakref.finalize(db, _release_file, key)
     return db
+
+
+def _prepare(db: Database, p: Path, readonly: bool) -> None:
+    conn = db.conn
+    if not readonly:
+        if p.stat().st_size > 0:
+            _refuse_foreign_before_writing(db, str(p))
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+    _apply_migrations(db, str(p), readonly=readonly)
+
+
+def _retry_while_locked(db: Database, step: Callable[[], None]) -> None:
+    """Run an idempotent open step again while SQLite answers "locked"/"busy".
+
+    Switching a brand-new file to WAL, or reading its schema while another process
+    does that, can fail at once with SQLITE_BUSY without calling the busy handler.
+    Every step here is safe to repeat, so a short backoff turns that race into a
+    wait instead of an error.
+    """
+    delay = 0.01
+    for attempt in range(WRITE_RETRIES):
+        try:
+            step()
+            return
+        except (sqlite3.OperationalError, StoreLockedError) as exc:
+            low = str(exc).lower()
+            if ("locked" not in low and "busy" not in low) or attempt == WRITE_RETRIES - 1:
+                raise
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def _refuse_foreign_before_writing(db: Database, where: str) -> None:

@@ -120,7 +120,9 @@ def test_hostile_text_in_every_screen(tmp_path: Path) -> None:
         tmux("send-keys", "-t", "s", f"{cmd}; echo EXITED-$?", "Enter")
 
         # annotate: literal markup, no escapes, clicking the click-markup does nothing
-        tmux.wait(lambda s: "HOSTILE PROMPT" in s, "the hostile item")
+        # The top bar fills in just after the first paint: wait for the whole screen.
+        tmux.wait(lambda s: "HOSTILE PROMPT" in s and "Duelist" in s and "A better" in s,
+                  "the hostile item with the top bar and key hints")
         shown = tmux.screen()
         assert CLICK in shown and LINK in shown, shown
         assert "BIDI" in shown and "OSC8TEXT" in shown
