@@ -38,10 +38,8 @@ class ScoreDetail:
 
 def detail_of(model: Any, prompts: Sequence[str], responses: Sequence[str],
               progress: Progress | None = None) -> ScoreDetail:
-    """`score_detail` of any scorer; a plain RewardModel only has `score_batch`."""
-    if hasattr(model, "score_detail"):
-        return model.score_detail(prompts, responses, progress=progress)
-    return ScoreDetail(list(model.score_batch(prompts, responses, progress=progress)))
+    """`score_detail` of any scorer (single models, ensembles and aspect sets alike)."""
+    return model.score_detail(prompts, responses, progress=progress)
 
 
 def temperature_of(model: Any, calibrated: bool) -> float:

@@ -10,7 +10,6 @@ dynamic batches, inference_mode, bf16 autocast where the hardware has it).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import torch
 
 from .encoding import PairEncoder
 from .errors import InputError, ModelLoadError
+from .model_set import ScoreDetail, ScoringMixin
 from .output import atomic_dir, read_meta, write_meta
 
 DEFAULT_MAX_LENGTH = 512
@@ -71,7 +71,7 @@ def model_position_limit(model: Any) -> int:
     return int(limit) if limit else 1_000_000
 
 
-class RewardModel:
+class RewardModel(ScoringMixin):
     """A reward model plus the encoder it was trained with."""
 
     def __init__(self, model: Any, tokenizer: Any, *, max_length: int = DEFAULT_MAX_LENGTH,
@@ -169,24 +169,10 @@ class RewardModel:
             self._calibration = Calibration.load(self.path) or False
         return self._calibration or None
 
-    def score(self, prompt: str, response: str) -> float:
-        return self.score_batch([prompt], [response])[0]
-
-    predict = score  # the AutoTrain guide's multi-aspect example calls `.predict`
-
-    def rank(self, prompt: str, responses: Sequence[str]) -> list[tuple[str, float]]:
-        """(response, score) pairs, best first (stable for ties)."""
-        scores = self.score_batch([prompt] * len(responses), list(responses))
-        order = sorted(range(len(responses)), key=lambda i: -scores[i])
-        return [(responses[i], scores[i]) for i in order]
-
-    def prob_better(self, prompt: str, a: str, b: str, *, calibrated: bool = False) -> float:
-        """P(a preferred over b) under Bradley-Terry: sigmoid((r(a) - r(b)) / T), T = 1
-        unless `calibrated` (then the model dir's fitted temperature)."""
-        from .model_set import temperature_of
-
-        ra, rb = self.score_batch([prompt, prompt], [a, b])
-        return 1.0 / (1.0 + math.exp(-(ra - rb) / temperature_of(self, calibrated)))
+    def score_detail(self, prompts: Sequence[str], responses: Sequence[str],
+                     progress: Any = None) -> ScoreDetail:
+        """The model-set interface: a single model has no members or aspects."""
+        return ScoreDetail(list(self.score_batch(prompts, responses, progress=progress)))
 
     def __repr__(self) -> str:
         return (f"RewardModel(path={self.path!r}, encoding={self.encoder.kind}, "
