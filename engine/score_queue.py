@@ -28,6 +28,7 @@ from typing import Any
 from duelist.store import Score, Store
 
 from .events import EventWriter
+from .processes import pid_alive
 
 RUNNING_KEY = "score_queue.running"
 PAGE = 256
@@ -83,18 +84,6 @@ def score_open_comparisons(store: Store, model_id: int, score_fn: ScoreFn, *,
         after = batch[-1].id
         if progress is not None:
             progress(done, max(total, done))
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def job_running(store: Store, model_id: int | None = None) -> bool:

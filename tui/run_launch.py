@@ -17,7 +17,6 @@ No torch here: the heavy work happens in `python -m duelist.engine.worker`.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import os
 import re
@@ -33,6 +32,7 @@ from typing import Any
 
 from duelist.engine.errors import DuelistError
 from duelist.engine.params import RewardParams
+from duelist.engine.processes import pid_alive
 from duelist.engine.resolve import Resolution, resolve_pairs
 from duelist.store import Run, Store
 
@@ -289,36 +289,6 @@ def stderr_path(run_dir: Path) -> Path:
         if candidate.exists():
             return candidate
     return run_dir / STDERR_NAME
-
-
-def pid_alive(pid: int | None, run_id: int | None = None) -> bool:
-    """Is `pid` a live (not zombie) process, and, with `run_id`, the worker of that run?
-
-    The run-id check guards against pid reuse after a reboot or a long pause (Linux).
-    """
-    if not pid or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path(f"/proc/{pid}")
-    if proc.exists():
-        try:
-            stat = (proc / "stat").read_text()
-            if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-                return False
-            args = (proc / "cmdline").read_bytes().split(b"\0")
-            if run_id is None:
-                return True
-            ours = any(a == b"--run-id" and b == str(run_id).encode()
-                       for a, b in itertools.pairwise(args))
-            return ours or any(b"duelist" in a for a in args)  # e.g. `duelist train` itself
-        except OSError:
-            return False
-    return True
 
 
 def stop_process_group(pid: int, process: subprocess.Popen[bytes] | None = None,
