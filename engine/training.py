@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .attention_tuning import AttentionTuner, switchable_model, timed, tuner_for
 from .batching import LengthGroupedSampler, PreferenceCollator, encode_pairs, pair_length
 from .data import TrainingData, load_training_data
 from .encoding import PairEncoder
@@ -62,6 +63,20 @@ def _trainer_class() -> type:
                 self._signature_columns = ["chosen_ids", "rejected_ids", "margin",
                                            "chosen_token_type_ids", "rejected_token_type_ids"]
 
+        attention_tuner: AttentionTuner | None = None
+
+        def training_step(self, model: Any, inputs: dict[str, Any],
+                          num_items_in_batch: Any = None) -> Any:
+            tuner = self.attention_tuner
+            if tuner is None or "input_ids" not in inputs:
+                return super().training_step(model, inputs, num_items_in_batch)
+            rows, width = inputs["input_ids"].shape
+            kernel = tuner.kernel_for(width)
+            with timed() as t:
+                loss = super().training_step(model, inputs, num_items_in_batch)
+            tuner.record(width, kernel, t.seconds, rows * width)
+            return loss
+
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
             ds = train_dataset if train_dataset is not None else self.train_dataset
             return LengthGroupedSampler(ds["length"], self.args.per_device_train_batch_size,
@@ -99,6 +114,7 @@ def _make_config(RewardConfig: Any, params: RewardParams, device: str, precision
         learning_rate=params.lr,
         warmup_steps=params.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio
         weight_decay=params.weight_decay,
+        optim="adamw_torch_fused",  # one kernel for all tensors: ~1/3 less optimizer time on CPU
         gradient_accumulation_steps=params.gradient_accumulation,
         gradient_checkpointing=params.gradient_checkpointing,
         bf16=precision == "bf16",
@@ -150,6 +166,11 @@ def _freeze_large_embeddings(model: Any) -> float:
     gradient, clipping and AdamW update cost ~20% of a MiniLM step on CPU, while a
     preference set of a few thousand pairs only touches a sliver of its rows. On big
     models the share is small and freezing would save nothing, so they are left alone.
+
+    Where the table sits in an embedding block (BERT's `BertEmbeddings`: token,
+    position and type tables plus a LayerNorm), the whole block is frozen with it:
+    the rest is < 1% of the weights, but while any of it trains, backward has to run
+    through the input side of the first layer (~3% of a MiniLM step here).
     """
     emb = model.get_input_embeddings()
     if emb is None:
@@ -159,7 +180,19 @@ def _freeze_large_embeddings(model: Any) -> float:
     if share < EMBEDDING_FREEZE_SHARE:
         return 0.0
     emb.weight.requires_grad_(False)
+    block = _embedding_block(model, emb)
+    if block is not None:
+        for p in block.parameters():
+            p.requires_grad_(False)
     return share
+
+
+def _embedding_block(model: Any, emb: Any) -> Any:
+    """The module holding the token table if it is an embeddings block, not the model."""
+    for module in model.modules():
+        if any(child is emb for child in module.children()):
+            return module if type(module).__name__.endswith("Embeddings") else None
+    return None
 
 
 def _last_checkpoint(params: RewardParams) -> str | None:
@@ -247,6 +280,7 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
         processing_class=tokenizer, data_collator=PreferenceCollator(tokenizer.pad_token_id),
         callbacks=callbacks, peft_config=peft_config)
     _drop_printers(trainer)
+    _choose_attention(trainer, params, device, emit)
 
     resume_from = None
     if params.resume:
@@ -265,6 +299,9 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
     trained = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
     trained.eval()
 
+    if trainer.attention_tuner is not None:
+        trainer.attention_tuner.restore()
+        emit("log", message=f"attention kernels by batch width: {trainer.attention_tuner.summary()}")
     metrics: dict[str, Any] = {
         "train_loss": float(result.training_loss),
         "train_runtime_s": round(float(result.metrics.get("train_runtime", 0.0)), 3),
@@ -298,6 +335,19 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
         emit("log", message=f"calibration: temperature {cal.temperature:.3f} on "
                             f"{cal.n_pairs} validation pairs")
     return reward_model
+
+
+def _choose_attention(trainer: Any, params: RewardParams, device: str, emit: Emit) -> None:
+    """Fix the kernel the user asked for, or let the tuner time eager vs sdpa (CPU)."""
+    if params.attention == "auto":
+        trainer.attention_tuner = tuner_for(trainer.model, device)
+        return
+    base = switchable_model(trainer.model)
+    if base is None:
+        emit("log", message=f"--attention {params.attention}: this model cannot switch "
+                            "attention kernels; keeping its default")
+    else:
+        base.set_attn_implementation(params.attention)
 
 
 def _validation_metrics(model: Any, rows: list[dict[str, Any]], pad_id: int, device: str,

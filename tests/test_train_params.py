@@ -31,7 +31,7 @@ EVERY_FLAG = """train --model m --trainer reward --data-path d.json --prompt-tex
   --gradient-checkpointing --seed 7 --valid-split 0.25 --eval-strategy steps --eval-steps 5
   --early-stopping-patience 2 --early-stopping-threshold 0.02 --load-best-model-at-end
   --merge-adapter --resume --num-processes 2 --accelerate-config acc.yaml
-  --trust-remote-code --ensemble 1 --no-freeze-embeddings --db x.db"""
+  --trust-remote-code --ensemble 1 --no-freeze-embeddings --attention eager --db x.db"""
 
 
 def parse(cmd: str) -> argparse.Namespace:
@@ -88,7 +88,8 @@ def test_every_flag_parses_into_params() -> None:
         "gradient_accumulation": 2, "max_seq_length": 128, "num_labels": 1, "peft": True,
         "lora_r": 8, "lora_alpha": 16, "lora_dropout": 0.1, "target_modules": "q_proj,v_proj",
         "quantization": "int8", "mixed_precision": "bf16", "gradient_checkpointing": True,
-        "merge_adapter": True, "freeze_embeddings": False, "seed": 7, "valid_split": 0.25, "eval_strategy": "steps",
+        "merge_adapter": True, "freeze_embeddings": False, "attention": "eager", "seed": 7,
+        "valid_split": 0.25, "eval_strategy": "steps",
         "eval_steps": 5, "early_stopping_patience": 2, "early_stopping_threshold": 0.02,
         "load_best_model_at_end": True, "resume": True, "num_processes": 2,
         "accelerate_config": "acc.yaml", "trust_remote_code": True, "ensemble": 1,
