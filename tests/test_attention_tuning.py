@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from duelist.engine.attention_tuning import AttentionTuner, bucket_of, tuner_for
 
 
@@ -30,7 +32,7 @@ def test_explores_both_then_keeps_the_faster_per_bucket() -> None:
     assert tuner.chosen == {64: "eager", 256: "sdpa"}
     assert "eager at <= 64" in tuner.summary() and "sdpa at <= 256" in tuner.summary()
     # switched only when the kernel changed, and restore() goes back to the original
-    assert all(a != b for a, b in zip(applied, applied[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(applied))
     tuner.restore()
     assert tuner.current == "sdpa" and applied[-1] == "sdpa"
 
