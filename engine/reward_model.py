@@ -46,6 +46,7 @@ def forward_scores(model: Any, features: Sequence[dict[str, list[int]]], *, pad_
     turns on bf16 autocast (only worth it where `precision.bf16_supported`); the
     default fp32 gives exactly what plain transformers gives.
     """
+    from .pooled_token import pooled_token_only
     from .precision import autocast
 
     if not features:
@@ -53,7 +54,8 @@ def forward_scores(model: Any, features: Sequence[dict[str, list[int]]], *, pad_
     order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
     scores = [0.0] * len(features)
     model.eval()
-    with torch.inference_mode(), autocast(str(device), precision == "bf16"):
+    with (torch.inference_mode(), autocast(str(device), precision == "bf16"),
+          pooled_token_only(model)):
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
             batch = pad_batch([features[i] for i in idx], pad_token_id)

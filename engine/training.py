@@ -34,6 +34,7 @@ from .model_loading import (
     resolve_model_id,
 )
 from .params import RewardParams
+from .pooled_token import pooled_token_only
 from .precision import default_device, resolve_mixed_precision
 from .reward_model import RewardModel, forward_scores, model_position_limit
 from .split import split_pairs
@@ -67,15 +68,17 @@ def _trainer_class() -> type:
 
         def training_step(self, model: Any, inputs: dict[str, Any],
                           num_items_in_batch: Any = None) -> Any:
-            tuner = self.attention_tuner
-            if tuner is None or "input_ids" not in inputs:
-                return super().training_step(model, inputs, num_items_in_batch)
-            rows, width = inputs["input_ids"].shape
-            kernel = tuner.kernel_for(width)
-            with timed() as t:
-                loss = super().training_step(model, inputs, num_items_in_batch)
-            tuner.record(width, kernel, t.seconds, rows * width)
-            return loss
+            # The BT loss reads only the pooled token: the last layer runs for it alone.
+            with pooled_token_only(model, training=True):
+                tuner = self.attention_tuner
+                if tuner is None or "input_ids" not in inputs:
+                    return super().training_step(model, inputs, num_items_in_batch)
+                rows, width = inputs["input_ids"].shape
+                kernel = tuner.kernel_for(width)
+                with timed() as t:
+                    loss = super().training_step(model, inputs, num_items_in_batch)
+                tuner.record(width, kernel, t.seconds, rows * width)
+                return loss
 
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
             ds = train_dataset if train_dataset is not None else self.train_dataset

@@ -29,6 +29,7 @@ def _params(tmp: Path, base: Path, data: Path, name: str, **kw) -> RewardParams:
 def _scoring_inputs(rm: RewardModel, prompts: list[str], responses: list[str]) -> list[list[int]]:
     """What the scorer actually feeds the network, unpadded, captured at its forward."""
     seen: list[list[int]] = []
+    rm.score_batch(prompts[:1], responses[:1])  # one-off model self-checks run before the hook
 
     def grab(_module, _args, kwargs):
         ids, mask = kwargs["input_ids"], kwargs["attention_mask"]

@@ -58,6 +58,28 @@ def test_seed_code_command_with_other_columns_records_the_run(tmp_path: Path) ->
         assert store.current_model().path == str(tmp_path / "code-reward-model")
 
 
+def test_ensemble_trains_k_seeds_then_ranks_with_a_spread(tmp_path: Path) -> None:
+    """`duelist train --ensemble 2` end to end: two seed dirs, a manifest, a run in the
+    store, the ensemble as the current model, and `rank` showing the members' spread."""
+    build_bert(tmp_path / "bert")
+    write_pairs_json(tmp_path / "pairs.json", synthetic_pairs(32))
+    Store.open(tmp_path / "duelist.db").close()
+    r = duelist("train --model ./bert --data-path ./pairs.json --project-name ens "
+                "--ensemble 2 --epochs 2 --lr 2e-3 --max-seq-length 32 --seed 5", tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "ens-seed5" / "config.json").exists()
+    assert (tmp_path / "ens-seed6" / "config.json").exists()
+    manifest = json.loads((tmp_path / "ens" / "ensemble.json").read_text())
+    assert manifest["members"] == ["../ens-seed5", "../ens-seed6"]
+    with Store.open(tmp_path / "duelist.db") as store:
+        (run,) = store.list_runs()
+        assert run.status == "done" and run.config["ensemble"] == 2
+        assert store.current_model().path == str(tmp_path / "ens")
+    r = duelist("rank --model ./ens --prompt 'what is it' 'a good answer' 'bad bad'", tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "±" in r.stdout and "good answer" in r.stdout
+
+
 def test_seed_lora_int4_command_without_cuda_is_one_line(tmp_path: Path) -> None:
     import torch
 
