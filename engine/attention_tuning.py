@@ -20,7 +20,6 @@ wins, and per-step host timing would measure launch queues, not kernels.
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,25 +114,9 @@ def switchable_model(model: Any) -> Any:
             continue
         can = getattr(candidate, "_can_set_attn_implementation", None)
         try:
-            if callable(can) and can() and _supports_both(candidate):
-                return candidate
+            switchable = callable(can) and can()
         except Exception:  # an odd remote-code model: just do not tune
             return None
+        if switchable and getattr(candidate, "_supports_sdpa", False):
+            return candidate
     return None
-
-
-def _supports_both(model: Any) -> bool:
-    return bool(getattr(model, "_supports_sdpa", False))
-
-
-class timed:
-    """`with timed() as t: ...; t.seconds`"""
-
-    seconds: float = 0.0
-
-    def __enter__(self) -> timed:
-        self._t0 = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.seconds = time.perf_counter() - self._t0

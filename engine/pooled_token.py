@@ -21,6 +21,7 @@ model runs unchanged. Nothing is modified outside the `with` block.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,13 +55,10 @@ def last_encoder_layer(model: Any) -> Any:
     return None
 
 
-def _position0_forward(layer: Any, hidden_states: torch.Tensor,
-                       attention_mask: torch.Tensor | None = None, *args: Any,
-                       **kwargs: Any) -> torch.Tensor:
+def _position0_forward(layer: Any, attention_functions: Any, eager: Any,
+                       hidden_states: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                       *args: Any, **kwargs: Any) -> torch.Tensor:
     """The layer's output at position 0 only, shape (batch, 1, hidden)."""
-    from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
-    from transformers.models.bert.modeling_bert import eager_attention_forward
-
     att = layer.attention.self
     batch, length, _ = hidden_states.shape
     first = hidden_states[:, :1]
@@ -72,8 +70,7 @@ def _position0_forward(layer: Any, hidden_states: torch.Tensor,
     query = heads(att.query(first), 1)
     key, value = heads(att.key(hidden_states), length), heads(att.value(hidden_states), length)
     mask = attention_mask[:, :, :1, :] if attention_mask is not None else None
-    attend = ALL_ATTENTION_FUNCTIONS.get_interface(att.config._attn_implementation,
-                                                   eager_attention_forward)
+    attend = attention_functions.get_interface(att.config._attn_implementation, eager)
     context, _ = attend(att, query, key, value, mask, dropout=0.0, scaling=att.scaling)
     attended = layer.attention.output(context.reshape(batch, 1, -1), first)
     return layer.feed_forward_chunk(attended)
@@ -81,7 +78,11 @@ def _position0_forward(layer: Any, hidden_states: torch.Tensor,
 
 @contextlib.contextmanager
 def _patched(layer: Any) -> Iterator[None]:
-    layer.forward = lambda *a, **kw: _position0_forward(layer, *a, **kw)
+    from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+    from transformers.models.bert.modeling_bert import eager_attention_forward
+
+    layer.forward = functools.partial(_position0_forward, layer, ALL_ATTENTION_FUNCTIONS,
+                                      eager_attention_forward)
     try:
         yield
     finally:
