@@ -25,17 +25,23 @@ def rows() -> list[dict]:
              "response_b": f"answer B {i} " + "amet " * 12} for i in range(ROWS)]
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
-def test_peak_memory_is_flat(tmp_path: Path, rows: list[dict], fmt: str) -> None:
-    path = write_rows(tmp_path / "big", rows, fmt)
-    size = path.stat().st_size
-    assert size > 10e6
+def count_with_peak_memory(path: Path) -> tuple[int, int]:
+    """Items read from `path` and the peak traced allocation while reading them."""
     tracemalloc.start()
     try:
         count = sum(1 for _ in iter_items(path, ReadOptions()))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return count, peak
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_peak_memory_is_flat(tmp_path: Path, rows: list[dict], fmt: str) -> None:
+    path = write_rows(tmp_path / "big", rows, fmt)
+    size = path.stat().st_size
+    assert size > 10e6
+    count, peak = count_with_peak_memory(path)
     assert count == ROWS
     assert peak < 8e6, f"{fmt}: peak {peak / 1e6:.1f} MB while reading {size / 1e6:.0f} MB"
 
@@ -43,10 +49,5 @@ def test_peak_memory_is_flat(tmp_path: Path, rows: list[dict], fmt: str) -> None
 def test_json_array_pretty_printed_streams(tmp_path: Path, rows: list[dict]) -> None:
     path = tmp_path / "pretty.json"
     path.write_text(json.dumps(rows[:10_000], indent=4), encoding="utf-8")
-    tracemalloc.start()
-    try:
-        count = sum(1 for _ in iter_items(path, ReadOptions()))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    count, peak = count_with_peak_memory(path)
     assert count == 10_000 and peak < 8e6

@@ -53,6 +53,13 @@ def _table_rows(screen: RankScreen) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+async def _open_rank(pilot, app) -> RankScreen:
+    """Press R and wait for the rank screen."""
+    await pilot.press("R")
+    await wait_for(pilot, lambda: isinstance(app.screen, RankScreen), what="rank screen")
+    return app.screen
+
+
 async def _rank(pilot, app) -> None:
     await pilot.press("f5")
     await wait_for(pilot, lambda: bool(app.screen.ranked), timeout=120, what="ranking")
@@ -71,9 +78,7 @@ async def test_pick_from_project_rank_and_send_back_to_the_queue(db_path: Path,
     want = RewardModel.load(model_dir).score_batch([PROMPT] * 4, RESPONSES)
     app = _app(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("R")
-        await wait_for(pilot, lambda: isinstance(app.screen, RankScreen), what="rank screen")
-        screen = app.screen
+        screen = await _open_rank(pilot, app)
         assert "current model: tiny" in str(screen.query_one("#rank-title", Static).render())
         await pilot.press("f2")
         await pilot.pause()
@@ -123,9 +128,7 @@ async def test_typed_untrusted_text_renders_literally(db_path: Path, model_dir: 
     nasty = "[bold red]boom[/] \x1b]52;c;aGk=\x07 [@click=app.quit]x[/]"
     app = _app(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("R")
-        await wait_for(pilot, lambda: isinstance(app.screen, RankScreen), what="rank screen")
-        screen = app.screen
+        screen = await _open_rank(pilot, app)
         screen.query_one("#rank-prompt", TextArea).text = "a prompt"
         screen.query_one("#rank-responses", TextArea).text = f"fine answer\n---\n{nasty}"
         await _rank(pilot, app)
@@ -142,9 +145,7 @@ async def test_load_candidates_from_a_file(db_path: Path, model_dir: Path, tmp_p
     f.write_text(json.dumps({"prompt": "from file", "responses": ["one", "two", "three"]}))
     app = _app(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("R")
-        await wait_for(pilot, lambda: isinstance(app.screen, RankScreen), what="rank screen")
-        screen = app.screen
+        screen = await _open_rank(pilot, app)
         await pilot.press("f3")
         await pilot.pause()
         app.screen.query_one(Input).value = str(f)
@@ -164,9 +165,7 @@ async def test_without_a_model_the_screen_says_so(db_path: Path) -> None:
     _project(db_path, None)
     app = _app(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("R")
-        await wait_for(pilot, lambda: isinstance(app.screen, RankScreen), what="rank screen")
-        screen = app.screen
+        screen = await _open_rank(pilot, app)
         assert "no trained model yet" in str(screen.query_one("#rank-title", Static).render())
         screen.fill("p", ["a", "b"])
         await pilot.press("f5")
@@ -187,9 +186,7 @@ def test_rank_screen_snapshot(snap_compare, db_path: Path, model_dir: Path, monk
     app = _app(db_path)
 
     async def ranked(pilot) -> None:
-        await pilot.press("R")
-        await wait_for(pilot, lambda: isinstance(app.screen, RankScreen), what="rank screen")
-        app.screen.fill(PROMPT, RESPONSES)
+        (await _open_rank(pilot, app)).fill(PROMPT, RESPONSES)
         await _rank(pilot, app)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ranked)

@@ -79,16 +79,21 @@ async def test_judge_press_t_train_tiny_model_and_find_it_in_the_store(tmp_path:
         assert model_dir.is_relative_to(db_path.parent / "runs")
 
 
+def judge_all(db_path: Path, n: int) -> None:
+    """n synthetic comparisons, each judged by 'e2e' for its better response."""
+    better = add_synthetic_comparisons(db_path, n)
+    with Store.open(db_path) as store:
+        for cid, text in better.items():
+            c = store.get_comparison(cid)
+            store.add_annotation(NewAnnotation(cid, "e2e", "a" if c.response_a == text else "b"))
+
+
 @pytest.mark.anyio
 async def test_real_worker_failure_is_shown_and_recorded(tmp_path: Path) -> None:
     """A model folder that is not a model: the real worker fails with one line, the run is
     marked failed with that line, and the app keeps running."""
     db_path = tmp_path / "project.db"
-    better = add_synthetic_comparisons(db_path, 12)
-    with Store.open(db_path) as store:
-        for cid, text in better.items():
-            c = store.get_comparison(cid)
-            store.add_annotation(NewAnnotation(cid, "e2e", "a" if c.response_a == text else "b"))
+    judge_all(db_path, 12)
     not_a_model = tmp_path / "not-a-model"
     not_a_model.mkdir()
     (not_a_model / "README.md").write_text("[bold]nothing here[/bold]")
@@ -116,11 +121,7 @@ async def test_real_worker_failure_is_shown_and_recorded(tmp_path: Path) -> None
 async def test_cancel_stops_a_real_worker_and_marks_the_run_cancelled(tmp_path: Path) -> None:
     model = build_bert(tmp_path / "tiny-bert")
     db_path = tmp_path / "project.db"
-    better = add_synthetic_comparisons(db_path, 40)
-    with Store.open(db_path) as store:
-        for cid, text in better.items():
-            c = store.get_comparison(cid)
-            store.add_annotation(NewAnnotation(cid, "e2e", "a" if c.response_a == text else "b"))
+    judge_all(db_path, 40)
     app = DuelistApp(db_path, AnnotateOptions(annotator="e2e", stamp_timing=False))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("T")
