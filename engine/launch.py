@@ -54,6 +54,12 @@ def build_worker_command(args: list[str], *, num_processes: int | None = None,
 
     accelerate when: a config file is given, --num-processes is given (and > 1), or
     more than one GPU is visible (then one process per GPU).
+
+    Without GPUs, `accelerate launch --num_processes N` alone falls back to its simple
+    launcher and starts ONE process. Its torchrun path (`--multi_gpu`) is the one that
+    starts N; the worker then asks accelerate for the CPU (`cpu_distributed_env`), which
+    makes it a MULTI_CPU run over gloo. The flags accelerate would otherwise default
+    (with a warning on every start) are given explicitly.
     """
     python = python or sys.executable
     gpus = visible_gpu_count() if gpu_count is None else gpu_count
@@ -67,4 +73,25 @@ def build_worker_command(args: list[str], *, num_processes: int | None = None,
         cmd += ["--num_processes", str(n)]
         if gpus > 1 and not accelerate_config:
             cmd += ["--multi_gpu"]
+        elif gpus == 0 and n > 1 and not accelerate_config:
+            cmd += ["--multi_gpu", "--num_machines", "1", "--mixed_precision", "no",
+                    "--dynamo_backend", "no"]
     return [*cmd, "-m", WORKER_MODULE, *args]
+
+
+def cpu_distributed_env(env: dict[str, str] | None = None, *,
+                        cuda_available: bool | None = None) -> dict[str, str]:
+    """What a worker started by torchrun on a machine without CUDA must add to its env.
+
+    accelerate only builds a MULTI_CPU (gloo) process group when told the run is on
+    the CPU; without it every rank trains alone as rank 0 of 1. Called by the worker
+    before transformers creates its TrainingArguments. Empty when not distributed,
+    or when CUDA is there (then accelerate picks NCCL itself).
+    """
+    env = dict(os.environ if env is None else env)
+    world = int(env.get("WORLD_SIZE", "1") or 1)
+    if world <= 1 or "ACCELERATE_USE_CPU" in env:
+        return {}
+    if cuda_available is None:
+        cuda_available = visible_gpu_count(env) > 0
+    return {} if cuda_available else {"ACCELERATE_USE_CPU": "true"}

@@ -25,6 +25,7 @@ from typing import Any
 from .attention_tuning import AttentionTuner, switchable_model, tuner_for
 from .batching import LengthGroupedSampler, PreferenceCollator, encode_pairs, pair_length
 from .data import TrainingData, load_training_data
+from .distributed import report_world
 from .encoding import PairEncoder
 from .errors import ParamsError
 from .model_loading import (
@@ -267,10 +268,11 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
         peft_config = _peft_config(params, model)
 
     args = _reward_config(params, device=device, precision=precision, evaluating=evaluating)
+    world = report_world(args, params.batch_size * params.gradient_accumulation, emit)
     callback = EventCallback(
-        emit, pairs_per_step=params.batch_size * params.gradient_accumulation,
+        emit, pairs_per_step=params.batch_size * params.gradient_accumulation * world,
         n_train=len(split.train),
-        start_fields={"epochs": params.epochs, "n_train": len(split.train),
+        start_fields={"epochs": params.epochs, "n_train": len(split.train), "world_size": world,
                       "n_valid": len(split.valid), "n_truncated": n_truncated, "model": model_id,
                       "config": params.to_dict(), "device": device, "precision": precision,
                       "data_source": data.source, "data_hash": data.data_hash})

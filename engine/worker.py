@@ -32,7 +32,9 @@ import traceback
 from pathlib import Path
 from typing import IO, Any
 
+from . import distributed
 from .errors import DuelistError
+from .launch import cpu_distributed_env
 from .run_recorder import RunRecorder
 
 
@@ -54,10 +56,6 @@ def _claim_stdout() -> IO[str]:
     return events
 
 
-def _rank() -> int:
-    return int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0")) or 0)
-
-
 def _on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -71,7 +69,7 @@ def run(params_file: str, *, db: str | None, run_id: int | None, events_file: st
     from .params import RewardParams
 
     t0 = time.monotonic()
-    rank0 = _rank() == 0
+    rank0 = distributed.rank() == 0
     params = None
     try:
         params = RewardParams.from_json_file(params_file)
@@ -104,21 +102,36 @@ def run(params_file: str, *, db: str | None, run_id: int | None, events_file: st
                       duration_s=round(time.monotonic() - t0, 3))
         return 0
     except DuelistError as exc:
+        _failed(params.run_dir, rank0, str(exc))
         recorder.emit("error", message=str(exc), kind="user")
         recorder.fail(str(exc))
         return 2
     except KeyboardInterrupt:
+        peer = distributed.first(params.run_dir) if rank0 else None
+        if peer is not None:  # torchrun stopped us because another rank failed
+            recorder.emit("error", message=peer, kind="internal")
+            recorder.fail(peer)
+            return 1
         recorder.emit("error", message="interrupted", kind="interrupted")
         recorder.fail("interrupted", status="interrupted")
         return 130
     except Exception as exc:
         message = f"{type(exc).__name__}: {' '.join(str(exc).split())[:500]}"
+        _failed(params.run_dir, rank0, message)
+        # A broken collective in rank 0 is only the echo of a peer's failure: report the cause.
+        message = (distributed.first(params.run_dir) if rank0 else None) or message
         recorder.emit("error", message=message, kind="internal", traceback_tail=_tail(exc))
         recorder.fail(message)
         traceback.print_exc(file=sys.stderr)
         return 1
     finally:
         recorder.close()
+
+
+def _failed(run_dir: Path, rank0: bool, message: str) -> None:
+    """A non-zero rank leaves its error for rank 0, which alone reports the run."""
+    if not rank0:
+        distributed.record(run_dir, message)
 
 
 def _train_ensemble(params: Any, recorder: RunRecorder,
@@ -148,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     stream = _claim_stdout()
     signal.signal(signal.SIGTERM, _on_sigterm)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.update(cpu_distributed_env())  # torchrun on CPU: a gloo group, not N solo runs
     return run(args.params, db=args.db, run_id=args.run_id, events_file=args.events_file,
                stream=stream)
 

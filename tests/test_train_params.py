@@ -191,14 +191,28 @@ def test_launch_command_uses_accelerate_for_many_gpus_or_when_asked() -> None:
     multi = build_worker_command(args, gpu_count=4, python="py")
     assert multi == ["py", "-m", "accelerate.commands.launch", "--num_processes", "4",
                      "--multi_gpu", "-m", "duelist.engine.worker", "--params", "p.json"]
+    # Without GPUs, accelerate's simple launcher would start ONE process: its torchrun
+    # path does start two, and the worker then asks for the CPU (gloo).
     asked = build_worker_command(args, num_processes=2, gpu_count=0, python="py")
     assert asked[:5] == ["py", "-m", "accelerate.commands.launch", "--num_processes", "2"]
-    assert "--multi_gpu" not in asked
+    assert asked[5:12] == ["--multi_gpu", "--num_machines", "1", "--mixed_precision", "no",
+                           "--dynamo_backend", "no"]
     cfg = build_worker_command(args, accelerate_config="fsdp.yaml", gpu_count=8, python="py")
     assert cfg[3:5] == ["--config_file", "fsdp.yaml"] and "--multi_gpu" not in cfg
     assert cfg[-4:] == ["-m", "duelist.engine.worker", "--params", "p.json"]
     one = build_worker_command(args, num_processes=1, gpu_count=1, python="py")
     assert one[1:3] == ["-m", "duelist.engine.worker"]
+
+
+def test_cpu_ranks_ask_accelerate_for_the_cpu() -> None:
+    from duelist.engine.launch import cpu_distributed_env
+
+    assert cpu_distributed_env({"WORLD_SIZE": "2"}, cuda_available=False) == \
+        {"ACCELERATE_USE_CPU": "true"}
+    assert cpu_distributed_env({"WORLD_SIZE": "2"}, cuda_available=True) == {}
+    assert cpu_distributed_env({}, cuda_available=False) == {}  # not distributed
+    assert cpu_distributed_env({"WORLD_SIZE": "2", "ACCELERATE_USE_CPU": "false"},
+                               cuda_available=False) == {}  # the user's own choice stands
 
 
 def test_gpu_count_from_cuda_visible_devices() -> None:
