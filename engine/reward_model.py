@@ -20,6 +20,7 @@ from .encoding import PairEncoder
 from .errors import InputError, ModelLoadError
 from .model_set import ScoreDetail, ScoringMixin
 from .output import atomic_dir, read_meta, write_meta
+from .precision import default_device
 
 DEFAULT_MAX_LENGTH = 512
 
@@ -113,10 +114,12 @@ class RewardModel(ScoringMixin):
         if max_length is None:
             limit = getattr(tok, "model_max_length", DEFAULT_MAX_LENGTH) or DEFAULT_MAX_LENGTH
             max_length = min(int(limit), DEFAULT_MAX_LENGTH, model_position_limit(net))
-        net.to(device or "cpu")
+        # The GPU when there is one: `duelist score` and the RL reward function ran on the
+        # CPU of a GPU machine before (found by bench/gpu_check.sh's design review).
+        device = device or default_device()
+        net.to(device)
         net.eval()
-        return cls(net, tok, max_length=max_length, meta=meta, device=device or "cpu",
-                   path=str(path))
+        return cls(net, tok, max_length=max_length, meta=meta, device=device, path=str(path))
 
     def save(self, path: str | Path) -> Path:
         """Write model, tokenizer and duelist.json atomically (temp dir + rename)."""
