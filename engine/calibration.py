@@ -131,15 +131,24 @@ def fit(margins: Sequence[float]) -> Calibration:
 
 
 def fit_and_save(model_dir: str | Path, valid_pairs: Sequence[Any], *, model: Any = None,
-                 progress: Callable[[int, int], None] | None = None) -> Calibration | None:
+                 progress: Callable[[int, int], None] | None = None,
+                 margins: Sequence[float] | None = None) -> Calibration | None:
     """Score validation pairs with the model in `model_dir`, fit T, save calibration.json.
 
     Called at the end of training. `valid_pairs` are PreferencePair-like objects
     (prompt, chosen, rejected). `model` may be an already-loaded RewardModel to avoid
-    loading the weights twice. Returns None (and writes nothing) without pairs.
+    loading the weights twice; `margins` (chosen minus rejected reward, per pair), when
+    training already scored the pairs, avoids scoring them again. Returns None (and
+    writes nothing) without pairs.
     """
     if not valid_pairs:
         return None
+    if margins is not None:
+        if len(margins) != len(valid_pairs):
+            raise ValueError(f"{len(margins)} margins for {len(valid_pairs)} validation pairs")
+        cal = fit(list(margins))
+        cal.save(model_dir)
+        return cal
     if model is None:
         from .reward_model import RewardModel
 

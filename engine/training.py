@@ -37,9 +37,10 @@ from .model_loading import (
 from .params import RewardParams
 from .pooled_token import pooled_token_only
 from .precision import default_device, resolve_mixed_precision
-from .reward_model import RewardModel, forward_scores, model_position_limit
+from .reward_model import RewardModel, model_position_limit
 from .split import split_pairs
-from .train_callbacks import EventCallback, pair_metrics
+from .train_callbacks import EventCallback
+from .validation import FastValidation, evaluate_like_trl
 
 Emit = Callable[..., Any]
 
@@ -80,6 +81,15 @@ def _trainer_class() -> type:
                 loss = super().training_step(model, inputs, num_items_in_batch)
                 tuner.record(width, kernel, time.perf_counter() - t0, rows * width)
                 return loss
+
+        fast_validation: FastValidation | None = None
+
+        def evaluate(self, eval_dataset: Any = None, ignore_keys: Any = None,
+                     metric_key_prefix: str = "eval") -> dict[str, float]:
+            # Our validation set: scored by the scorer's forward, once (validation.py).
+            if eval_dataset is None and self.fast_validation is not None:
+                return evaluate_like_trl(self, self.fast_validation, metric_key_prefix)
+            return super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
 
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
             ds = train_dataset if train_dataset is not None else self.train_dataset
@@ -288,6 +298,8 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
         callbacks=callbacks, peft_config=peft_config)
     _drop_printers(trainer)
     _choose_attention(trainer, params, device, emit)
+    validation = FastValidation(enc_valid.rows, tokenizer.pad_token_id, device, precision)
+    trainer.fast_validation = validation
 
     resume_from = None
     if params.resume:
@@ -317,9 +329,18 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
         "epochs_completed": round(float(trainer.state.epoch or 0.0), 3),
         "steps": int(trainer.state.global_step),
     }
+    margins: list[float] | None = None
     if enc_valid.rows:
-        metrics.update(_validation_metrics(trained, enc_valid.rows, tokenizer.pad_token_id,
-                                           device, precision))
+        step = int(trainer.state.global_step)
+        # The last evaluation scored these very weights (unless the best checkpoint was
+        # loaded back): reuse it rather than score the validation set again.
+        taken = None if params.load_best_model_at_end else validation.at_step(step)
+        if taken is None:
+            validation.run(trained, step)
+            taken = validation.at_step(step)
+        assert taken is not None
+        metrics.update(taken[0])
+        margins = taken[1]
         emit("eval", step=int(trainer.state.global_step), epoch=metrics["epochs_completed"],
              loss=metrics["valid_loss"], accuracy=metrics["valid_accuracy"],
              margin=metrics["valid_margin"], final=True)
@@ -338,7 +359,7 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
     if split.valid:  # calibration.json: P(chosen > rejected) = sigmoid(margin / T), fitted here
         from .calibration import fit_and_save
 
-        cal = fit_and_save(reward_model.path, split.valid, model=reward_model)
+        cal = fit_and_save(reward_model.path, split.valid, model=reward_model, margins=margins)
         emit("log", message=f"calibration: temperature {cal.temperature:.3f} on "
                             f"{cal.n_pairs} validation pairs")
     return reward_model
@@ -355,24 +376,6 @@ def _choose_attention(trainer: Any, params: RewardParams, device: str, emit: Emi
                             "attention kernels; keeping its default")
     else:
         base.set_attn_implementation(params.attention)
-
-
-def _validation_metrics(model: Any, rows: list[dict[str, Any]], pad_id: int, device: str,
-                        precision: str) -> dict[str, float]:
-    """Exact pairwise accuracy, mean margin and BT loss over the whole validation set."""
-    def feats(prefix: str) -> list[dict[str, list[int]]]:
-        out = []
-        for r in rows:
-            f = {"input_ids": r[f"{prefix}_ids"], "attention_mask": [1] * len(r[f"{prefix}_ids"])}
-            if f"{prefix}_token_type_ids" in r:
-                f["token_type_ids"] = r[f"{prefix}_token_type_ids"]
-            out.append(f)
-        return out
-
-    n = len(rows)
-    scores = forward_scores(model, feats("chosen") + feats("rejected"), pad_token_id=pad_id,
-                            device=device, batch_size=32, precision=precision)
-    return pair_metrics(scores[:n], scores[n:], prefix="valid_")
 
 
 def _pairs_per_s(trainer: Any, result: Any, n_train: int, callback: EventCallback) -> float:

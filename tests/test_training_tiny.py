@@ -165,3 +165,28 @@ def _plain_scores_for(model_dir: Path, rm: RewardModel, items: list[tuple[str, s
         return [float(plain(**{k: torch.tensor([v]) for k, v in
                                rm.encoder.encode(p, r).features().items()}).logits[0, 0])
                 for p, r in items]
+
+
+def test_validation_pairs_are_scored_once_per_evaluation(tmp_path: Path, monkeypatch) -> None:
+    """TRL's periodic evaluation, the final exact validation and the calibration fit all
+    use one scoring of the validation pairs per evaluation (they cost a quarter of a
+    whole hh run when each scored them again)."""
+    from duelist.engine import calibration, validation
+
+    calls: list[int] = []
+    real = validation.pair_scores
+    monkeypatch.setattr(validation, "pair_scores",
+                        lambda *a, **k: calls.append(len(a[1])) or real(*a, **k))
+    rescored: list[int] = []
+    monkeypatch.setattr(RewardModel, "score_batch",
+                        lambda self, p, r, progress=None: rescored.append(len(p)) or [0.0] * len(p))
+    rm, _ = _train(tmp_path, "bert", epochs=2, eval_strategy="epoch", n=60)
+    n_valid = rm.meta["counts"]["valid"]
+    assert calls == [n_valid, n_valid]  # one per epoch; the last one is reused at the end
+    assert rescored == []  # calibration fitted from those margins, not a new scoring
+    evals = [f for e, f in rm.events if e == "eval"]
+    final = evals[-1]
+    assert final["final"] and final["accuracy"] == rm.meta["metrics"]["valid_accuracy"]
+    assert evals[-2]["accuracy"] == final["accuracy"]  # same weights, same number
+    cal = json.loads((Path(rm.path) / "calibration.json").read_text())
+    assert cal["n_pairs"] == n_valid
