@@ -79,3 +79,19 @@ class EventCallback(TrainerCallback):
                   margin=logs.get("margin"), lr=logs.get("learning_rate"),
                   pairs_per_s=round(rate, 3) if rate else None,
                   eta_s=round(eta, 1) if eta is not None else None)
+
+
+class NoFinalCheckpoint(TrainerCallback):
+    """Skip the checkpoint transformers writes after the last step.
+
+    A checkpoint exists to resume an unfinished run; after the last step the run is
+    finished and the model dir is written next, so that save (weights, optimizer state,
+    RNG) was pure cost on every run. Not used with `load_best_model_at_end`, which
+    needs the checkpoint of each evaluation.
+    """
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if state.max_steps and state.global_step >= state.max_steps:
+            control.should_save = False
+
+    on_epoch_end = on_step_end

@@ -39,7 +39,7 @@ from .pooled_token import pooled_token_only
 from .precision import default_device, resolve_mixed_precision
 from .reward_model import RewardModel, model_position_limit
 from .split import split_pairs
-from .train_callbacks import EventCallback
+from .train_callbacks import EventCallback, NoFinalCheckpoint
 from .validation import FastValidation, evaluate_like_trl
 
 Emit = Callable[..., Any]
@@ -287,6 +287,8 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
                       "config": params.to_dict(), "device": device, "precision": precision,
                       "data_source": data.source, "data_hash": data.data_hash})
     callbacks: list[Any] = [callback]
+    if not (params.load_best_model_at_end and evaluating):
+        callbacks.append(NoFinalCheckpoint())
     if params.early_stopping_patience and evaluating:
         from transformers import EarlyStoppingCallback
 

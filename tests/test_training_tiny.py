@@ -171,7 +171,7 @@ def test_validation_pairs_are_scored_once_per_evaluation(tmp_path: Path, monkeyp
     """TRL's periodic evaluation, the final exact validation and the calibration fit all
     use one scoring of the validation pairs per evaluation (they cost a quarter of a
     whole hh run when each scored them again)."""
-    from duelist.engine import calibration, validation
+    from duelist.engine import validation
 
     calls: list[int] = []
     real = validation.pair_scores
@@ -190,3 +190,12 @@ def test_validation_pairs_are_scored_once_per_evaluation(tmp_path: Path, monkeyp
     assert evals[-2]["accuracy"] == final["accuracy"]  # same weights, same number
     cal = json.loads((Path(rm.path) / "calibration.json").read_text())
     assert cal["n_pairs"] == n_valid
+
+
+def test_no_checkpoint_is_written_after_the_last_step(tmp_path: Path) -> None:
+    """Checkpoints are for resuming: the epoch-1 one is kept, none after the final step
+    (the model dir is written right after; that save was pure cost)."""
+    rm, params = _train(tmp_path, "bert", epochs=2, n=48)
+    steps = rm.meta["metrics"]["steps"]
+    kept = sorted(p.name for p in (params.run_dir / "checkpoints").glob("checkpoint-*"))
+    assert kept == [f"checkpoint-{steps // 2}"]
