@@ -154,3 +154,22 @@ def test_worker_trains_from_the_store_when_no_data_path(tmp_path: Path) -> None:
     start = next(e for e in events if e["event"] == "start")
     assert start["data_source"] == f"store:{db}" and start["n_train"] + start["n_valid"] == 80
     assert events[-1]["metrics"]["valid_accuracy"] > 0.8
+
+
+def test_a_run_without_quantization_never_imports_bitsandbytes() -> None:
+    """bitsandbytes (and the torch._inductor it drags in) cost seconds of every worker
+    start and print a CPU kernel warning; only quantized runs use it."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom duelist.engine.worker import _without_bitsandbytes\n"
+            "_without_bitsandbytes({q!r})\nimport duelist.engine.training, peft, transformers\n"
+            "from transformers.utils import is_bitsandbytes_available\n"
+            "print(sys.modules.get('bitsandbytes') is None, is_bitsandbytes_available())")
+    plain = subprocess.run([sys.executable, "-c", code.format(q=None)], capture_output=True,
+                           text=True, timeout=300)
+    assert plain.stdout.split() == ["True", "False"], plain.stderr[-1500:]
+    assert "gemm_4bit" not in plain.stderr
+    quantized = subprocess.run([sys.executable, "-c", code.format(q="int4")],
+                               capture_output=True, text=True, timeout=300)
+    assert quantized.stdout.split()[0] == "False", quantized.stderr[-1500:]
