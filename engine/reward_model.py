@@ -141,14 +141,20 @@ class RewardModel(ScoringMixin):
                               device=self.device, batch_size=self.batch_size,
                               precision=self.precision)
 
-    def score_batch(self, prompts: Sequence[str], responses: Sequence[str],
+    def score_batch(self, prompts: Sequence[Any], responses: Sequence[Any],
                     progress: Any = None) -> list[float]:
-        """One reward per (prompt, response) pair, in order (the fast scorer, engine/scorer.py)."""
+        """One reward per (prompt, response) pair, in order (the fast scorer, engine/scorer.py).
+
+        A prompt (or response) may be a chat conversation, a list of {role, content}
+        messages: it is flattened exactly as importing flattens chat data
+        (`engine/rl/conversation.py`), so it scores the same as its text.
+        """
+        from .rl.conversation import texts
         from .scorer import Scorer
 
         if len(prompts) != len(responses):
             raise InputError(f"score_batch got {len(prompts)} prompts but {len(responses)} responses")
-        encoded = self.encoder.encode_many(list(prompts), list(responses))
+        encoded = self.encoder.encode_many(*texts(prompts, responses))
         scorer = Scorer(self.model, self.encoder, precision=self.precision,
                         batch_size=self.batch_size)
         return scorer.score_encoded(encoded, progress)
