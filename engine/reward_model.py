@@ -120,12 +120,17 @@ class RewardModel(ScoringMixin):
 
     def save(self, path: str | Path) -> Path:
         """Write model, tokenizer and duelist.json atomically (temp dir + rename)."""
+        from .rl import handoff
+
         path = Path(path).expanduser()
+        rl_info = handoff.prepare(self.model, self.tokenizer, self.encoder,
+                                  self.meta.get("reward_stats"))
         with atomic_dir(path) as tmp:
             self.model.save_pretrained(tmp)
             self.tokenizer.save_pretrained(tmp)
             meta = dict(self.meta)
             meta["encoding"] = self.encoding_info()
+            meta["rl"] = rl_info
             meta.pop("libraries", None)
             write_meta(tmp, meta)
         self.path = str(path)

@@ -27,7 +27,7 @@ def recording(trainer_cls: type) -> type:
 
 
 def run_tiny(kind: str, policy: Path, rows: list[dict[str, Any]], reward_funcs: Any,
-             out: Path, *, steps: int = 2, eos_bias: float = 3.0) -> Any:
+             out: Path, *, steps: int = 2, eos_bias: float = 3.0, **config: Any) -> Any:
     """Run a real GRPOTrainer ('grpo') or RLOOTrainer ('rloo') for `steps` steps on CPU.
 
     A bias on eos makes the tiny policy end some completions before their first token,
@@ -49,7 +49,7 @@ def run_tiny(kind: str, policy: Path, rows: list[dict[str, Any]], reward_funcs: 
             output_dir=str(out), max_steps=steps, per_device_train_batch_size=4,
             num_generations=4, max_completion_length=6, learning_rate=1e-4, report_to="none",
             use_cpu=True, logging_steps=1, save_strategy="no", disable_tqdm=True, seed=0,
-            generation_kwargs={"sequence_bias": {(tok.eos_token_id,): eos_bias}})
+            generation_kwargs={"sequence_bias": {(tok.eos_token_id,): eos_bias}}, **config)
         cls = recording(Trainer)
         trainer = cls(model=str(policy), reward_funcs=reward_funcs, args=args,
                       train_dataset=Dataset.from_list(rows), processing_class=tok)
