@@ -17,6 +17,8 @@ _LAZY = {
     "train": "duelist.engine.training",
     "RewardModel": "duelist.engine.reward_model",
     "reward_function": "duelist.engine.rl.reward_function",
+    "PolicyParams": "duelist.engine.rl.policy_training",
+    "train_policy": "duelist.engine.rl.policy_training",
 }
 
 __all__ = sorted(_LAZY)

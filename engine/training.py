@@ -327,8 +327,10 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
               "valid_prompts": len({p.prompt for p in split.valid})}
     from .rl import handoff, reward_stats
 
-    stats = reward_stats.training_stats(trained, enc_train.rows, pad_token_id=tokenizer.pad_token_id,
-                                        device=device, precision=precision, seed=params.seed)
+    stats = reward_stats.training_stats(
+        lambda feats: forward_scores(trained, feats, pad_token_id=tokenizer.pad_token_id,
+                                     device=device, batch_size=32, precision=precision),
+        enc_train.rows, seed=params.seed)
     emit("log", message=f"reward statistics over {stats['n']} training responses: "
                         f"mean {stats['mean']:.4f}, std {stats['std']:.4f}")
     rl_info = handoff.prepare(trained, tokenizer, encoder, stats)

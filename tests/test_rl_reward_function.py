@@ -120,3 +120,17 @@ def test_bad_inputs_are_one_line(dirs):
         fn([3], ["c"])
     with pytest.raises(InputError, match="has no reward statistics"):
         reward_function(dirs["rm"], normalize=True)
+
+
+def test_rloo_rewards_equal_duelist_fp32(dirs):
+    """RLOOTrainer calls reward functions the same way: same exact rewards."""
+    from duelist.engine import reward_function
+
+    prompts = [[{"role": "user", "content": "what is the sun"}],
+               [{"role": "user", "content": LONG_PROMPT}]]
+    trainer = run_tiny("rloo", dirs["policy"], [{"prompt": p} for p in prompts],
+                       [reward_function(dirs["rm"], precision="fp32")], dirs["root"] / "rloo")
+    assert trainer.state.global_step == 2
+    for p, c, r in trainer.seen:
+        want = _duelist_fp32(dirs["rm"], [_text(x) for x in p], [_text(x) for x in c])
+        assert max(abs(row[0] - w) for row, w in zip(r, want, strict=True)) <= 1e-4

@@ -43,11 +43,12 @@ def sample_rows(rows: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
     return random.Random(seed).sample(rows, half)
 
 
-def training_stats(model: Any, rows: list[dict[str, Any]], *, pad_token_id: int, device: str,
-                   precision: str, seed: int) -> dict[str, Any]:
-    """Reward statistics over (a sample of) the encoded training pairs' responses."""
-    from ..reward_model import forward_scores
+def training_stats(forward: Any, rows: list[dict[str, Any]], *, seed: int) -> dict[str, Any]:
+    """Reward statistics over (a sample of) the encoded training pairs' responses.
 
+    `forward(features) -> scores` is the training loop's own scoring pass (passed in,
+    so this module does not import the model code).
+    """
     picked = sample_rows(rows, seed)
     feats = []
     for r in picked:
@@ -56,8 +57,7 @@ def training_stats(model: Any, rows: list[dict[str, Any]], *, pad_token_id: int,
             if f"{side}_token_type_ids" in r:
                 f["token_type_ids"] = r[f"{side}_token_type_ids"]
             feats.append(f)
-    scores = forward_scores(model, feats, pad_token_id=pad_token_id, device=device,
-                            batch_size=32, precision=precision)
+    scores = forward(feats)
     return summarize(scores, n_total=2 * len(rows))
 
 
