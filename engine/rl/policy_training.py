@@ -30,8 +30,8 @@ from ..errors import InputError, ParamsError
 
 Emit = Callable[..., Any]
 TRAINERS = ("grpo", "rloo")
-PPO_GONE = ("TRL no longer ships PPO (removed in TRL 1.x); use --trainer grpo or --trainer rloo "
-            "with the same reward model")
+PPO_GONE = ("TRL no longer ships PPO; use --trainer grpo or --trainer rloo with the same "
+            "reward model")
 
 
 @dataclass
@@ -173,6 +173,9 @@ def train_policy(params: PolicyParams, *, emit: Emit | None = None) -> Path:
     check_model_dir(params.rl_reward_model_path)
     rows = load_prompts(params.data_path, params.prompt_text_column)
     quiet_transformers()
+    import logging
+
+    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)  # its CPU-kernel notice, via peft
     t0 = time.monotonic()
     emit("log", message=f"loading reward model {params.rl_reward_model_path}")
     reward = reward_function(params.rl_reward_model_path, normalize=params.normalize_reward)
@@ -196,14 +199,17 @@ def train_policy(params: PolicyParams, *, emit: Emit | None = None) -> Path:
         from trl import RLOOTrainer as Trainer
     out = params.output_dir
     work = out.parent / f".{out.name}.work"
-    trainer = Trainer(model=params.model, reward_funcs=[reward], args=_config(params, work),
-                      train_dataset=Dataset.from_list(rows), processing_class=tok,
-                      callbacks=[_callback(emit)], peft_config=_peft(params))
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    for cb in (PrinterCallback, ProgressCallback):  # no log dicts on the user's terminal
-        trainer.remove_callback(cb)
-    result = trainer.train()
+    with warnings.catch_warnings():
+        # transformers 5 renames gradient_checkpointing*; TRL 1.16 still calls the old names
+        warnings.simplefilter("ignore", FutureWarning)
+        trainer = Trainer(model=params.model, reward_funcs=[reward], args=_config(params, work),
+                          train_dataset=Dataset.from_list(rows), processing_class=tok,
+                          callbacks=[_callback(emit)], peft_config=_peft(params))
+        for cb in (PrinterCallback, ProgressCallback):  # no log dicts on the user's terminal
+            trainer.remove_callback(cb)
+        result = trainer.train()
     rewards = [h["reward"] for h in trainer.state.log_history if "reward" in h]
     meta = {"format": "duelist-policy", "trainer": params.trainer,
             "reward_model": str(Path(params.rl_reward_model_path).resolve()),
