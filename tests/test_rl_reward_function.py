@@ -134,3 +134,18 @@ def test_rloo_rewards_equal_duelist_fp32(dirs):
     for p, c, r in trainer.seen:
         want = _duelist_fp32(dirs["rm"], [_text(x) for x in p], [_text(x) for x in c])
         assert max(abs(row[0] - w) for row, w in zip(r, want, strict=True)) <= 1e-4
+
+
+def test_ensembles_score_like_duelist_and_refuse_normalize(dirs, tmp_path):
+    from duelist.engine import RewardModel, reward_function
+    from duelist.engine.ensemble import Ensemble
+    from duelist.engine.errors import InputError
+
+    members = [RewardModel.load(dirs["rm"]), RewardModel.load(spread_out(build_bert(
+        tmp_path / "rm2", seed=1)))]
+    ens = Ensemble(members, how="mean")
+    fn = reward_function(ens, precision="fp32")
+    prompts, comps = ["what is the sun", LONG_PROMPT], ["the sun is big", ""]
+    assert fn(prompts, comps) == ens.score_batch(prompts, comps)
+    with pytest.raises(InputError, match="single model dir"):
+        reward_function(ens, normalize=True)
