@@ -4,7 +4,7 @@ Nothing heavy is imported here at module level: the TUI imports pieces of the
 engine (events, pair resolution, ingest) and must stay fast. The training API is
 loaded on first use:
 
-    from duelist.engine import RewardParams, train, RewardModel
+    from duelist.engine import RewardParams, train, RewardModel, reward_function
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ _LAZY = {
     "RewardParams": "duelist.engine.params",
     "train": "duelist.engine.training",
     "RewardModel": "duelist.engine.reward_model",
+    "reward_function": "duelist.engine.rl.reward_function",
+    "PolicyParams": "duelist.engine.rl.policy_training",
+    "train_policy": "duelist.engine.rl.policy_training",
 }
 
 __all__ = sorted(_LAZY)

@@ -67,16 +67,20 @@ class ScoringMixin:
                      progress: Progress | None = None) -> ScoreDetail:
         raise NotImplementedError
 
-    def score_batch(self, prompts: Sequence[str], responses: Sequence[str],
+    def score_batch(self, prompts: Sequence[Any], responses: Sequence[Any],
                     progress: Progress | None = None) -> list[float]:
-        return self.score_detail(prompts, responses, progress).scores
+        """One reward per item; prompts/responses may be text or chat messages."""
+        from .rl.conversation import texts
 
-    def score(self, prompt: str, response: str) -> float:
+        prompt_texts, response_texts = texts(prompts, responses)
+        return self.score_detail(prompt_texts, response_texts, progress).scores
+
+    def score(self, prompt: Any, response: Any) -> float:
         return self.score_batch([prompt], [response])[0]
 
     predict = score  # the AutoTrain guide's multi-aspect example calls `.predict`
 
-    def rank(self, prompt: str, responses: Sequence[str]) -> list[tuple[str, float]]:
+    def rank(self, prompt: Any, responses: Sequence[Any]) -> list[tuple[Any, float]]:
         """(response, score) pairs, best first (stable for ties)."""
         scores = self.score_batch([prompt] * len(responses), list(responses))
         order = sorted(range(len(responses)), key=lambda i: -scores[i])

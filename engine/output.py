@@ -93,6 +93,25 @@ def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+def _rl_section(meta: dict[str, Any]) -> str:
+    """The card's RL hand-off section: the path-route caveat and the reward statistics."""
+    rl = meta.get("rl") or {}
+    stats = meta.get("reward_stats") or {}
+    if not rl and not stats:
+        return ""
+    lines = ["## Use for RL (TRL GRPO/RLOO, OpenRLHF)", ""]
+    if rl.get("path_route"):
+        lines += [rl["path_route"], ""]
+    if "mean" in stats:
+        lines += [f"Reward statistics over {stats.get('n')} training responses: mean "
+                  f"{stats['mean']:.4f}, std {stats['std']:.4f} (also `mean`/`std` in "
+                  "config.json, as OpenRLHF reads them).", ""]
+    lines += ["```python", "from duelist.engine import reward_function",
+              "reward_funcs = [reward_function(\"DIR\")]  # TRL GRPOTrainer / RLOOTrainer",
+              "```", "", ""]
+    return "\n".join(lines)
+
+
 def write_model_card(model_dir: Path, meta: dict[str, Any]) -> None:
     """A README.md that says what the model is, how it was trained and how to use it."""
     metrics = meta.get("metrics", {})
@@ -150,7 +169,7 @@ model = AutoModelForSequenceClassification.from_pretrained("{Path(model_dir).nam
 tok = AutoTokenizer.from_pretrained("{Path(model_dir).name}")
 ```
 
-## Training configuration
+{_rl_section(meta)}## Training configuration
 
 ```json
 {json.dumps(cfg, indent=2, default=str)}

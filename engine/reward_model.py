@@ -123,12 +123,17 @@ class RewardModel(ScoringMixin):
 
     def save(self, path: str | Path) -> Path:
         """Write model, tokenizer and duelist.json atomically (temp dir + rename)."""
+        from .rl import handoff
+
         path = Path(path).expanduser()
+        rl_info = handoff.prepare(self.model, self.tokenizer, self.encoder,
+                                  self.meta.get("reward_stats"))
         with atomic_dir(path) as tmp:
             self.model.save_pretrained(tmp)
             self.tokenizer.save_pretrained(tmp)
             meta = dict(self.meta)
             meta["encoding"] = self.encoding_info()
+            meta["rl"] = rl_info
             meta.pop("libraries", None)
             write_meta(tmp, meta)
         self.path = str(path)
@@ -144,14 +149,20 @@ class RewardModel(ScoringMixin):
                               device=self.device, batch_size=self.batch_size,
                               precision=self.precision)
 
-    def score_batch(self, prompts: Sequence[str], responses: Sequence[str],
+    def score_batch(self, prompts: Sequence[Any], responses: Sequence[Any],
                     progress: Any = None) -> list[float]:
-        """One reward per (prompt, response) pair, in order (the fast scorer, engine/scorer.py)."""
+        """One reward per (prompt, response) pair, in order (the fast scorer, engine/scorer.py).
+
+        A prompt (or response) may be a chat conversation, a list of {role, content}
+        messages: it is flattened exactly as importing flattens chat data
+        (`engine/rl/conversation.py`), so it scores the same as its text.
+        """
+        from .rl.conversation import texts
         from .scorer import Scorer
 
         if len(prompts) != len(responses):
             raise InputError(f"score_batch got {len(prompts)} prompts but {len(responses)} responses")
-        encoded = self.encoder.encode_many(list(prompts), list(responses))
+        encoded = self.encoder.encode_many(*texts(prompts, responses))
         scorer = Scorer(self.model, self.encoder, precision=self.precision,
                         batch_size=self.batch_size)
         return scorer.score_encoded(encoded, progress)

@@ -100,14 +100,23 @@ def prepare(src: Path, out: Path, *, prompt_column: str = "prompt",
             if col not in rec:
                 raise InputError("missing response column", path=path, row=row_no, column=col)
             prompts.append(prompt)
-            texts.append(values.text_at(rec[col], path, row_no, col))
+            texts.append(response_text(rec[col], path, row_no, col))
     return ScoreJob(src, out, out_fmt, rows, cols, prompts, texts)
 
 
 def score_rows(model: Any, job: ScoreJob, *, calibrated: bool = False,
-               progress: Progress | None = None) -> list[str]:
-    """Add reward columns to the job's rows in place; return the names added."""
+               progress: Progress | None = None, normalize: bool = False) -> list[str]:
+    """Add reward columns to the job's rows in place; return the names added.
+
+    `normalize`: reward columns become (reward - mean) / std with the model dir's saved
+    reward statistics (engine/rl/reward_stats.py); probabilities still use raw margins.
+    """
     cols, rows = job.response_columns, job.rows
+    shift, scale = 0.0, 1.0
+    if normalize:
+        from .rl.reward_stats import normalizer
+
+        shift, scale = normalizer(model)
     temperature = temperature_of(model, calibrated) if len(cols) == 2 else 1.0
     k = len(cols)
     if k == 2 and hasattr(model, "score_pairs"):  # a single model: near ties re-checked in fp32
@@ -126,7 +135,7 @@ def score_rows(model: Any, job: ScoreJob, *, calibrated: bool = False,
             added += [f"{base}_{a}" for a in detail.aspects]
         for i, rec in enumerate(rows):
             at = i * k + j
-            rec[base] = detail.scores[at]
+            rec[base] = (detail.scores[at] - shift) / scale
             if detail.std is not None:
                 rec[f"{base}_std"] = detail.std[at]
             for a, vals in (detail.aspects or {}).items():
@@ -138,6 +147,14 @@ def score_rows(model: Any, job: ScoreJob, *, calibrated: bool = False,
         for i, rec in enumerate(rows):
             rec[name] = bt_prob(detail.scores[2 * i], detail.scores[2 * i + 1], temperature)
     return added
+
+
+def response_text(value: Any, path: str, row: int, column: str) -> str:
+    """A response to score. Empty ones ("", whitespace, null) are scored, not refused:
+    RL rollouts do produce empty completions, and every row must get its reward."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return value or ""
+    return values.text_at(value, path, row, column)
 
 
 def check_no_clash(rows: Sequence[dict[str, Any]], response_columns: Sequence[str],
@@ -212,9 +229,9 @@ def _cell(value: Any) -> Any:
 
 
 def run(model: Any, job: ScoreJob, *, calibrated: bool = False,
-        progress: Progress | None = None) -> ScoreSummary:
+        progress: Progress | None = None, normalize: bool = False) -> ScoreSummary:
     """Score a prepared job and write its output atomically."""
-    added = score_rows(model, job, calibrated=calibrated, progress=progress)
+    added = score_rows(model, job, calibrated=calibrated, progress=progress, normalize=normalize)
     write_table(job.out, job.out_fmt, job.rows)
     return ScoreSummary(rows=len(job.rows), responses=len(job.texts), columns_added=added,
                         out=str(job.out))

@@ -350,9 +350,19 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
               "truncated": n_truncated,
               "train_prompts": len({p.prompt for p in split.train}),
               "valid_prompts": len({p.prompt for p in split.valid})}
+    from .rl import handoff, reward_stats
+
+    stats = reward_stats.training_stats(
+        lambda feats: forward_scores(trained, feats, pad_token_id=tokenizer.pad_token_id,
+                                     device=device, batch_size=32, precision=precision),
+        enc_train.rows, seed=params.seed)
+    emit("log", message=f"reward statistics over {stats['n']} training responses: "
+                        f"mean {stats['mean']:.4f}, std {stats['std']:.4f}")
+    rl_info = handoff.prepare(trained, tokenizer, encoder, stats)
     meta = {"config": params.to_dict(), "base_model": model_id, "data_source": data.source,
             "data_hash": data.data_hash, "counts": counts, "metrics": metrics,
             "encoding": {"kind": encoder.kind, "max_length": max_length},
+            "reward_stats": stats, "rl": rl_info,
             "precision": precision, "device": device,
             "duration_s": round(time.monotonic() - t_start, 3)}
     from .model_dir import write_model_dir

@@ -143,3 +143,24 @@ def synthetic_pairs(n: int = 120, *, seed: int = 0, n_prompts: int | None = None
 def write_pairs_json(path: Path, rows: list[dict[str, str]]) -> Path:
     Path(path).write_text(json.dumps(rows), encoding="utf-8")
     return Path(path)
+
+
+POLICY_CHAT_TEMPLATE = (
+    "{% for m in messages %}{{ m.role }} : {{ m.content }} {% endfor %}"
+    "{% if add_generation_prompt %}assistant : {% endif %}")
+
+
+def build_llama_policy(out: Path, *, seed: int = 0, hidden: int = 32, layers: int = 2) -> Path:
+    """A Llama-style causal LM (a policy for GRPO/RLOO tests), pad = eos, with a chat template."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tok = decoder_tokenizer(add_bos=True)
+    tok.pad_token = tok.eos_token
+    tok.chat_template = POLICY_CHAT_TEMPLATE
+    torch.manual_seed(seed)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=hidden, num_hidden_layers=layers,
+                      num_attention_heads=2, num_key_value_heads=2, intermediate_size=hidden * 2,
+                      max_position_embeddings=512, bos_token_id=tok.bos_token_id,
+                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    return _save(LlamaForCausalLM(cfg), tok, Path(out))

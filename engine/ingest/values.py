@@ -102,10 +102,22 @@ def prompt(value: Any, where: str, row: int,
             if not isinstance(role, str) or not role.strip():
                 raise cell.error(f"chat message {i} has no role")
             messages.append({"role": role, "content": _content(m, cell)})
-        flat = "\n\n".join(f"{_ROLE_LABELS.get(m['role'].lower(), m['role'].title())}: "
-                           f"{m['content']}" for m in messages)
-        return text(flat, cell), messages
+        return text(flatten_chat(messages), cell), messages
     return text(value, cell), None
+
+
+def role_label(role: str) -> str:
+    """How a chat role is written in flattened text ("user" -> "User")."""
+    return _ROLE_LABELS.get(role.lower(), role.title())
+
+
+def flatten_chat(messages: list[dict[str, str]]) -> str:
+    """Chat messages as the ONE plain text every Duelist model sees (training, scoring, RL).
+
+    The RL hand-off (engine/rl) renders conversations with this same function, and the
+    chat_template saved in a model dir reproduces it in Jinja, so all routes agree.
+    """
+    return "\n\n".join(f"{role_label(m['role'])}: {m['content']}" for m in messages)
 
 
 def _content(message: dict, cell: Cell) -> str:

@@ -44,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="prompt column (default: prompt)")
     p.add_argument("--response-column", dest="response_columns", action="append",
                    metavar="COL", help="response column to score (repeatable)")
+    p.add_argument("--normalize", action="store_true",
+                   help="reward columns as (reward - mean) / std, with the mean/std of the "
+                        "model's training rewards saved in its dir (single model dirs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     so.add_model_options(p)
     p.set_defaults(func=run)
@@ -63,9 +66,14 @@ def run(args: argparse.Namespace) -> int:
         model = so.load_model_set(args)
     if args.calibrated:
         temperature_of(model, True)  # no calibration: fail now, not after scoring
+    if args.normalize:
+        from duelist.engine.rl.reward_stats import normalizer
+
+        normalizer(model)  # no statistics: fail now, not after scoring
     with so.progress_bar(f"scoring {len(job.texts)} responses",
                          enabled=not args.no_progress) as progress:
-        summary = score_file.run(model, job, calibrated=args.calibrated, progress=progress)
+        summary = score_file.run(model, job, calibrated=args.calibrated, progress=progress,
+                                 normalize=args.normalize)
     print(f"scored {summary.responses} responses in {summary.rows} rows with "
           f"{so.describe(model)} -> {summary.out} (added: {', '.join(summary.columns_added)})",
           file=sys.stderr)

@@ -45,7 +45,8 @@ def _base_type(annotation: Any) -> type:
     return annotation
 
 
-def add_training_flags(p: argparse.ArgumentParser, *, trainer_required: bool = False) -> None:
+def add_training_flags(p: argparse.ArgumentParser, *, trainer_required: bool = False,
+                       trainer_choices: tuple[str, ...] = ("reward",)) -> None:
     """Add one flag per RewardParams field, grouped as the guide's tables are."""
     groups = {
         "data": p.add_argument_group("data"),
@@ -88,7 +89,7 @@ def add_training_flags(p: argparse.ArgumentParser, *, trainer_required: bool = F
         if f.metadata.get("choices"):
             kwargs["choices"] = list(f.metadata["choices"])
         if f.name == "trainer":
-            kwargs["choices"] = ["reward"]
+            kwargs["choices"] = list(trainer_choices)
             if trainer_required:
                 kwargs["required"] = True
                 kwargs.pop("default")
