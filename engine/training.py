@@ -37,7 +37,7 @@ from .model_loading import (
 from .params import RewardParams
 from .pooled_token import pooled_token_only
 from .precision import default_device, resolve_mixed_precision
-from .reward_model import RewardModel, model_position_limit
+from .reward_model import RewardModel, forward_scores, model_position_limit
 from .split import split_pairs
 from .train_callbacks import EventCallback, NoFinalCheckpoint
 from .validation import FastValidation, evaluate_like_trl
