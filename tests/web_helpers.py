@@ -66,7 +66,7 @@ class WebServer:
 
     def __init__(self, db: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
-        self.log_path = Path(tempfile.mkstemp(prefix="duelist-web-", suffix=".log")[1])
+        self.log_path = db.parent / f"duelist-web-{self.port}.log"  # in the test's tmp dir
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "duelist.tui.cli.main", "web", "--db", str(db),

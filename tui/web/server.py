@@ -73,6 +73,17 @@ class _Live:
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+def _one_line_errors(record: logging.LogRecord) -> bool:
+    """aiohttp logs a malformed request (huge header, garbage bytes) with a traceback;
+    a scanner would fill the log with them. Keep one line: what, and why."""
+    if record.exc_info and record.exc_info[1] is not None:
+        record.msg = f"{record.getMessage()}: {one_line(str(record.exc_info[1]), 160)}"
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+    return True
+
+
 class QuietAccessLog(AbstractAccessLogger):
     """Access lines without query strings (tokens) or ticket paths, and without static files."""
 
@@ -111,6 +122,7 @@ class DuelistWebServer(Server):
         """One plain line per event on stderr (no Rich markup: names are data)."""
         logging.basicConfig(level="INFO", format="%(asctime)s duelist web: %(message)s",
                             datefmt="%H:%M:%S", stream=sys.stderr)
+        logging.getLogger("aiohttp.server").addFilter(_one_line_errors)
 
     def serve(self, debug: bool = False) -> None:
         """Run until Ctrl+C / SIGTERM (textual-serve's loop, with our access log)."""
