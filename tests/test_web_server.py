@@ -7,7 +7,11 @@ The server is the real command in a subprocess; the client is aiohttp's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import re
+import signal
 import socket
 import time
 from pathlib import Path
@@ -172,3 +176,60 @@ def test_server_survives_bad_requests(project: Path) -> None:
         assert server.alive()
         assert server.get(f"/?token={token}")[0] == 200
         assert "Traceback" not in server.log()
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                kids = [int(c) for c in (task / "children").read_text().split()]
+                out += kids
+                todo += kids
+    return out
+
+
+def test_a_killed_browser_app_loses_nothing_acknowledged_and_its_claim_expires(
+        project: Path) -> None:
+    token = add_annotator(project, "ann")
+    id_re = re.compile(rb"\xc2\xb7 #(\d+)")
+
+    async def judge_once_then_kill(ws_url: str, server: WebServer) -> tuple[int, int]:
+        async with aiohttp.ClientSession() as session, \
+                session.ws_connect(ws_url + "?width=120&height=40") as ws:
+            buf = b""
+            while not id_re.search(buf):
+                msg = await ws.receive(timeout=60)
+                if msg.type == aiohttp.WSMsgType.BINARY:
+                    buf += msg.data
+            first = int(id_re.findall(buf)[-1])
+            await ws.send_str(json.dumps(["stdin", "1"]))
+            buf = b""
+            while not [i for i in id_re.findall(buf) if int(i) != first]:
+                msg = await ws.receive(timeout=60)
+                if msg.type == aiohttp.WSMsgType.BINARY:
+                    buf += msg.data
+            second = int([i for i in id_re.findall(buf) if int(i) != first][-1])
+            apps = [p for p in _descendants(server.proc.pid)
+                    if b"duelist.tui.web.child" in Path(f"/proc/{p}/cmdline").read_bytes()]
+            for pid in apps:
+                os.kill(pid, signal.SIGKILL)  # the app dies: no clean exit, no release
+            while not ws.closed:
+                msg = await ws.receive(timeout=30)
+                if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                    break
+            return first, second
+
+    with WebServer(project, "--overlap", "1", "--gold-rate", "0") as server:
+        first, second = asyncio.run(judge_once_then_kill(server.ws_url(token), server))
+        assert server.alive()
+    with Store.open(project) as store:
+        assert [a.comparison_id for a in store.annotations_for(annotator="ann")] == [first]
+        # The item on screen stays leased (nobody else gets it while it might come back)...
+        (claim,) = [c for c in store.active_claims() if c[1] == "ann"]
+        assert claim[0] == second
+        assert store.claim_next("bob", overlap=1).id != second
+        # ...until the lease runs out; then it goes to the next annotator.
+        later = claim[2] + 1
+        assert second in {store.claim_next(f"x{i}", overlap=1, now=later).id for i in range(3)}

@@ -260,6 +260,11 @@ class DuelistWebServer(Server):
             height = min(max(to_int(request.query.get("height", "24"), 24), 5), 300)
             await service.start(width, height)
             log.info("%s signed in from %s", shown, request.remote or "?")
+            # An app that dies (killed, crashed) without saying goodbye must not leave the
+            # tab connected to nothing: close the socket so the page says the session ended.
+            if service._task is not None:
+                service._task.add_done_callback(
+                    lambda _: asyncio.ensure_future(websocket.close()))
             watcher = asyncio.create_task(self._watch_token(token, websocket, shown))
             await self._pump(websocket, service)
         except asyncio.CancelledError:
