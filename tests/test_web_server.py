@@ -233,3 +233,23 @@ def test_a_killed_browser_app_loses_nothing_acknowledged_and_its_claim_expires(
         # ...until the lease runs out; then it goes to the next annotator.
         later = claim[2] + 1
         assert second in {store.claim_next(f"x{i}", overlap=1, now=later).id for i in range(3)}
+
+
+def test_annotators_file_issues_missing_links_and_admits_only_its_names(project: Path,
+                                                                        tmp_path: Path) -> None:
+    outsider = add_annotator(project, "carol")
+    team = tmp_path / "team.txt"
+    team.write_text("# the team\nalice\nbob\n")
+    with WebServer(project, "--annotators", str(team)) as server:
+        for _ in range(100):
+            if server.log().count("token=") >= 2:
+                break
+            time.sleep(0.05)
+        links = dict(line.split("\t") for line in server.log().splitlines() if "\t" in line)
+        assert set(links) == {"alice", "bob"}
+        alice = links["alice"].split("token=")[1]
+        assert server.get(f"/?token={alice}")[0] == 200
+        assert server.get(f"/?token={outsider}")[0] == 403  # a working link, not on the list
+    with WebServer(project, "--annotators", str(team)) as server:  # again: no new links
+        time.sleep(0.5)
+        assert "token=" not in server.log()
