@@ -146,7 +146,10 @@ async def client(ws_url: str, presses: int, think: float, start: asyncio.Event,
             buf = b""
             t0 = time.perf_counter()
             await ws.send_str(json.dumps(["stdin", "1"]))
+            end = time.monotonic() + 60
             while True:
+                if time.monotonic() > end:
+                    raise RuntimeError("no next item within 60 s")
                 msg = await ws.receive(timeout=60)
                 if msg.type != aiohttp.WSMsgType.BINARY:
                     if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
@@ -209,6 +212,9 @@ def main() -> None:
     ap.add_argument("--think", type=float, default=1.0)
     args = ap.parse_args()
     need_chromium_or_exit()
+    levels = [int(x) for x in args.levels.split(",")]
+    # Every press needs an item (overlap 1): size the store so no level runs dry.
+    args.n = max(args.n, int(1.2 * (2 * args.presses + 20 + sum(levels) * args.per_client)))
     tmp = Path(tempfile.mkdtemp(prefix="duelist-web-bench-"))
     db = tmp / "bench.db"
     build_store(db, args.n)
@@ -222,7 +228,6 @@ def main() -> None:
         web = browser_latencies(server, token, args.presses)
     print(f"browser (Chromium, via server) {summary(web)}", flush=True)
 
-    levels = [int(x) for x in args.levels.split(",")]
     holds = 0
     for n in levels:
         tokens = [add_annotator(db, f"cap-{n}-{i}") for i in range(n)]

@@ -67,8 +67,7 @@ def test_annotator_link_judges_into_sqlite_and_hostile_text_stays_literal(
         shot = tmp_path / "web-annotate.png"
         driver.save_screenshot(str(shot))
         print(f"\nscreenshot: {shot}")
-        if Path("/tmp").is_dir():  # a copy outside pytest's tmp dir, for a human to look at
-            shutil.copy(shot, "/tmp/duelist-web-annotate.png")
+        shutil.copy(shot, "/tmp/duelist-web-annotate.png")  # a copy for a human to look at
         # The URL in the data is not a link: clicking it opens nothing.
         row, col = _cell_of(text, "https://evil.example/phish")
         xterm = driver.find_element("css selector", ".xterm-screen")
@@ -90,6 +89,8 @@ def test_annotator_link_judges_into_sqlite_and_hostile_text_stays_literal(
         press(driver, "m")
         raw = wait_screen(driver, lambda t: "view: raw" in t, "the raw view")
         assert "<b>bold?</b>" in raw and "&amp;" in raw and "oscl" in raw
+        driver.save_screenshot(str(tmp_path / "web-annotate-raw.png"))
+        shutil.copy(tmp_path / "web-annotate-raw.png", "/tmp/duelist-web-annotate-raw.png")
         first = item_id(text)
         second = judge(driver, "1", first)
         assert [c for c, _ in _live(db, "ann-web")] == [first]

@@ -253,3 +253,26 @@ def test_annotators_file_issues_missing_links_and_admits_only_its_names(project:
     with WebServer(project, "--annotators", str(team)) as server:  # again: no new links
         time.sleep(0.5)
         assert "token=" not in server.log()
+
+
+def test_stopping_the_server_leaves_no_app_process_behind(project: Path) -> None:
+    token = add_annotator(project, "ann")
+
+    async def hold_session(server: WebServer) -> list[int]:
+        async with aiohttp.ClientSession() as session, \
+                session.ws_connect(server.ws_url(token)) as ws:
+            await ws.receive(timeout=60)  # the app is up
+            apps = [p for p in _descendants(server.proc.pid)
+                    if b"duelist.tui.web.child" in Path(f"/proc/{p}/cmdline").read_bytes()]
+            server.stop()  # SIGTERM with the session still open
+            return apps
+
+    server = WebServer(project)
+    apps = asyncio.run(hold_session(server))
+    assert len(apps) == 1
+    for _ in range(100):
+        if not Path(f"/proc/{apps[0]}").exists():
+            break
+        time.sleep(0.1)
+    assert not Path(f"/proc/{apps[0]}").exists() or \
+        "zombie" in Path(f"/proc/{apps[0]}/status").read_text()

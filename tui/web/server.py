@@ -103,8 +103,10 @@ class DuelistWebServer(Server):
                  allowed: set[str] | None = None, max_sessions: int = 64,
                  limiter: FailureLimiter | None = None) -> None:
         self.db_path = str(Path(db_path).resolve())
-        command = shlex.join([sys.executable, "-m", "duelist.tui.web.child",
-                              "--db", self.db_path, *(app_args or [])])
+        # `exec`: textual-serve starts the command through /bin/sh; without it the app
+        # would be the shell's child, and killing a stuck app would kill only the shell.
+        command = "exec " + shlex.join([sys.executable, "-m", "duelist.tui.web.child",
+                                        "--db", self.db_path, *(app_args or [])])
         url_host = f"[{host}]" if ":" in host else host
         super().__init__(command, host=host, port=port, title="Duelist",
                          public_url=public_url or f"http://{url_host}:{port}")
@@ -277,8 +279,8 @@ class DuelistWebServer(Server):
             if service is not None:
                 try:
                     await asyncio.wait_for(service.stop(), STOP_TIMEOUT_S)
-                except Exception:  # includes TimeoutError
-                    service.kill()
+                except BaseException:  # timed out, or the server is shutting down (cancelled)
+                    service.kill()  # never leave an app process behind the server
             if self.live.get(name) is live:
                 del self.live[name]
             live.done.set()
