@@ -16,8 +16,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $(STAMP)
 
+# The browser tests (tests/test_web_browser.py) drive Debian's Chromium; install it
+# when missing (apt-get, as root). Without apt-get those tests skip, with a note.
 $(DEVSTAMP): $(STAMP)
 	$(PY) -m pip install -q -e '.[dev]'
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else echo "note: no apt-get; browser tests will be skipped (install chromium + chromedriver)"; fi
 	touch $(DEVSTAMP)
 
 install: $(STAMP)

@@ -25,11 +25,12 @@ from .runs import RunsMixin
 from .scores import ScoresMixin
 from .settings import SettingsMixin
 from .stats import StatsMixin
+from .web_tokens import WebTokensMixin
 
 
 class Store(ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin,
             ClaimsMixin, QualityMixin, MergeMixin, BulkImportMixin,
-            StatsMixin):
+            StatsMixin, WebTokensMixin):
     """A Duelist project database. Open with `Store.open(path)`."""
 
     def __init__(self, db: Database, path: str) -> None:

@@ -183,3 +183,26 @@ def m003_gold_index(db: Database) -> None:
     """
     db.execute("CREATE INDEX IF NOT EXISTS idx_comparisons_gold ON comparisons(id) "
                "WHERE gold IS NOT NULL")
+
+
+@migrations(name="m006_web_tokens")
+def m006_web_tokens(db: Database) -> None:
+    """Sign-in links for annotators in a browser (`duelist web`).
+
+    Why hashed: the database is copied around (merge, backups); a copy must not
+    let anyone sign in as an annotator. Only the SHA-256 of each random token is
+    stored, so a link can be checked but never rebuilt from the file. Rows are
+    revoked, not deleted, so `--list-annotators` keeps the history of who had access.
+    """
+    db.execute(
+        """
+        CREATE TABLE web_tokens (
+            id INTEGER PRIMARY KEY,
+            annotator TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            last_used_at TEXT,
+            revoked_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_web_tokens_annotator ON web_tokens(annotator, revoked_at)")

@@ -24,6 +24,12 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+# The registered screens an annotator in a browser may open (an allow-list, so a
+# lead screen added to the registry later stays out of the browser by default):
+# the read-only quality screen. Training, run history, ranking and merging stay
+# in the terminal.
+WEB_SCREENS = frozenset({"stats"})
+
 
 def default_annotator() -> str:
     return os.environ.get("USER") or os.environ.get("USERNAME") or "annotator"
@@ -42,6 +48,9 @@ class AnnotateOptions:
     stamp_timing: bool = True
     overlap: int | None = None  # shared queue: each item to N annotators (--overlap)
     gold_rate: float = 0.1  # share of gold items mixed in, when the store has any
+    # Served to a browser (`duelist web`): only the screens in WEB_SCREENS exist, and
+    # nothing about training runs is started or asked (lead actions stay in the terminal).
+    web: bool = False
 
     def __post_init__(self) -> None:
         self.annotator = self.annotator or default_annotator()
@@ -66,7 +75,9 @@ class DuelistApp(App[int]):
         self.session = Session(self.store, self.options.annotator, order=self.options.order,
                                seed=self.options.seed, randomize=self.options.randomize,
                                overlap=self.options.overlap, gold_rate=self.options.gold_rate)
-        for entry in registry.SCREENS:
+        self.screen_entries = [e for e in registry.SCREENS
+                               if not self.options.web or e.name in WEB_SCREENS]
+        for entry in self.screen_entries:
             self.bind(entry.key, f"open_screen({entry.name!r})", description=entry.description)
 
     def on_mount(self) -> None:
@@ -79,9 +90,10 @@ class DuelistApp(App[int]):
         """Start-up work that must not delay the first comparison (the annotate
         screen calls this once it has painted): importing the training/scoring
         hooks alone cost ~150 ms of the < 1 s launch budget."""
-        from duelist.tui.run_hooks import pick_up_left_run  # lazy: not on the launch path
+        if not self.options.web:  # training runs are a lead's business, in the terminal
+            from duelist.tui.run_hooks import pick_up_left_run  # lazy: not on the launch path
 
-        pick_up_left_run(self)
+            pick_up_left_run(self)
         # Everything built so far (Textual, Rich, the screen) lives as long as the app:
         # freezing it keeps the garbage collector's full passes, which walk every live
         # object, from landing on a keypress (they were the p95 tail of next-item time).
@@ -104,6 +116,9 @@ class DuelistApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit; with a training run going, ask first whether to stop it or leave it."""
+        if self.options.web:
+            self.exit()
+            return
         from duelist.tui.run_hooks import ask_before_quit
 
         if not ask_before_quit(self):
@@ -122,7 +137,7 @@ class DuelistApp(App[int]):
     # ---- registry ------------------------------------------------------------
     def action_open_screen(self, name: str) -> None:
         """Open a registered screen by name (bindings and the command palette use it)."""
-        entry = registry.find(name)
+        entry = next((e for e in self.screen_entries if e.name == name), None)
         if entry is None:
             self.notify(f"No screen called {name!r}.", markup=False, severity="warning")
             return
@@ -132,7 +147,7 @@ class DuelistApp(App[int]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Every key binding", self.action_help)
         yield SystemCommand("Guidelines", "Annotation guidelines", self.action_guidelines)
-        for entry in registry.SCREENS:
+        for entry in self.screen_entries:
             yield SystemCommand(entry.description, f"key {entry.key}",
                                 lambda name=entry.name: self.action_open_screen(name))
 
@@ -155,7 +170,7 @@ class DuelistApp(App[int]):
             sections.append((title, own))
         app_rows = [(key_label(b), b.tooltip or b.description)
                     for b in screen_bindings(type(self)) if b.description]
-        app_rows += [(e.key, e.description) for e in registry.SCREENS]
+        app_rows += [(e.key, e.description) for e in self.screen_entries]
         app_rows.append(("ctrl+p", "Command palette"))
         sections.append(("Everywhere", app_rows))
         return sections
