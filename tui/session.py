@@ -141,8 +141,10 @@ class Session:
         return self.current
 
     # ---- judging -----------------------------------------------------------
-    def judge(self, pick: Pick, duration_ms: int) -> Annotation:
+    def judge(self, pick: Pick, duration_ms: int, strength: int | None = None) -> Annotation:
         """Record a judgement of the current item, durably, then advance.
+
+        `strength` (1 slightly, 2 clearly, 3 much better) grades a left/right pick.
 
         Re-judging an item (after `p` or `u`) marks the old row undone and adds a
         new one, so the store holds one live judgement per annotator and item.
@@ -162,7 +164,8 @@ class Session:
             choice=true_choice(pick, swapped),  # type: ignore[arg-type]
             shown_swapped=swapped, duration_ms=max(1, int(duration_ms)),
             rationale=self.pending_note.pop(item.id, None) or (old.rationale if old else None),
-            session_id=self.session_id))
+            session_id=self.session_id,
+            strength=strength if pick in ("left", "right") else None))
         self._ack(ann.id)  # after COMMIT: add_annotation has returned
         self.judged[item.id] = ann
         self.undo_stack.append(ann.id)
