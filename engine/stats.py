@@ -63,3 +63,6 @@ def build_stats(store: Store, only: list[str] | None = None) -> dict[str, Any]:
     """{section: data} for every registered section (or the ones in `only`)."""
     return {name: build(store) for name, build in _SECTIONS.items()
             if only is None or name in only}
+
+# Strength, notes, adjudications and self-agreement; importing it registers the section.
+from . import judgements as _judgements  # noqa: E402, F401

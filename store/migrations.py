@@ -197,14 +197,20 @@ def m004_strength(db: Database) -> None:
                "CHECK (strength IS NULL OR (strength IN (1, 2, 3) AND choice IN ('a', 'b')))")
 
 
-@migrations(name="m005_adjudications")
-def m005_adjudications(db: Database) -> None:
-    """A lead's final answer on a disputed comparison, kept apart from the votes.
+@migrations(name="m005_adjudications_repeats")
+def m005_adjudications_repeats(db: Database) -> None:
+    """A lead's final answer on a disputed comparison, and self-consistency repeats,
+    each kept apart from the votes.
 
-    Why a table of its own: an adjudication is not one more vote (it must win over
-    the votes, and must not count in agreement or reliability statistics), and it
-    is appended, never updated, so the history of decisions stays auditable; the
-    newest live row per comparison is the decision.
+    Why a table of its own for adjudications: an adjudication is not one more vote
+    (it must win over the votes, and must not count in agreement or reliability
+    statistics), and it is appended, never updated, so the history of decisions
+    stays auditable; the newest live row per comparison is the decision.
+
+    Why one for repeats (`--repeat-rate`): a second look at an item the annotator
+    already judged, sides swapped, measures self-agreement only. Kept out of
+    `annotations`, it cannot be counted twice by export, training, the judge
+    counts that drive the shared queue, or the agreement statistics.
     """
     db.execute(
         """
@@ -221,3 +227,19 @@ def m005_adjudications(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX idx_adjudications_live ON adjudications(comparison_id, undone, id)")
+    db.execute(
+        """
+        CREATE TABLE repeats (
+            id INTEGER PRIMARY KEY,
+            original_id INTEGER NOT NULL REFERENCES annotations(id),
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            annotator TEXT NOT NULL,
+            choice TEXT NOT NULL CHECK (choice IN ('a','b','tie','both_bad','skip')),
+            shown_swapped INTEGER NOT NULL,
+            duration_ms INTEGER,
+            session_id TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+        )"""
+    )
+    db.execute("CREATE INDEX idx_repeats_original ON repeats(original_id)")
+    db.execute("CREATE INDEX idx_repeats_annotator ON repeats(annotator, id)")

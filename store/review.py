@@ -176,3 +176,56 @@ class ReviewMixin:
                 "WHERE undone = 0 AND choice IN ('a', 'b') GROUP BY 1, 2 ORDER BY 1, 2"):
             out.setdefault(who, {})[strength] = n
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatPair:
+    """An annotator's original judgement and their repeat of it (stored orientation)."""
+
+    annotator: str
+    comparison_id: int
+    original: str
+    repeat: str
+
+
+class RepeatsMixin:
+    """Self-consistency repeats (`--repeat-rate`): a table apart from `annotations`."""
+
+    def add_repeat(self, original_id: int, choice: str, shown_swapped: bool,
+                   duration_ms: int | None = None, session_id: str | None = None) -> int:
+        """Record a repeat judgement of annotation `original_id`; returns its id."""
+        with write_transaction(self.db, self.path):
+            cur = self.db.conn.execute(
+                "INSERT INTO repeats (original_id, comparison_id, annotator, choice, "
+                "shown_swapped, duration_ms, session_id) SELECT id, comparison_id, annotator, "
+                "?, ?, ?, ? FROM annotations WHERE id = ?",
+                (choice, int(shown_swapped), duration_ms, session_id, original_id))
+            if not cur.rowcount:
+                raise ValueError(f"no judgement {original_id} to repeat")
+            return int(cur.lastrowid)
+
+    def repeat_candidate(self, annotator: str, exclude: set[int] | frozenset[int] = frozenset()
+                         ) -> tuple[int, int, bool] | None:
+        """(annotation id, comparison id, shown_swapped) of this annotator's oldest live,
+        non-skip judgement that was never repeated, outside `exclude` (comparison ids)."""
+        skip = ""
+        params: list = [annotator]
+        if exclude:
+            skip = f" AND a.comparison_id NOT IN ({','.join('?' * len(exclude))})"
+            params += sorted(exclude)
+        row = self.db.execute(
+            "SELECT a.id, a.comparison_id, a.shown_swapped FROM annotations a "
+            "WHERE a.annotator = ? AND a.undone = 0 AND a.choice != 'skip' "
+            f"AND NOT EXISTS (SELECT 1 FROM repeats r WHERE r.original_id = a.id){skip} "
+            "ORDER BY a.id LIMIT 1", params).fetchone()
+        return (row[0], row[1], bool(row[2])) if row else None
+
+    def repeat_pairs(self) -> list[RepeatPair]:
+        """Each annotator's latest non-skip repeat of a still-live, non-skip judgement."""
+        latest: dict[int, RepeatPair] = {}
+        for original_id, who, cid, first, again in self.db.execute(
+                "SELECT r.original_id, r.annotator, r.comparison_id, a.choice, r.choice "
+                "FROM repeats r JOIN annotations a ON a.id = r.original_id "
+                "WHERE a.undone = 0 AND a.choice != 'skip' AND r.choice != 'skip' ORDER BY r.id"):
+            latest[original_id] = RepeatPair(who, cid, first, again)
+        return list(latest.values())

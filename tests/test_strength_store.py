@@ -38,7 +38,7 @@ def test_migration_from_the_previous_schema_keeps_judgements(tmp_path: Path) -> 
     _old_store(path)
     with Store.open(path) as s:
         applied = {r[0] for r in s.db.execute("SELECT name FROM _sqlite_migrations")}
-        assert {"m004_strength", "m005_adjudications"} <= applied
+        assert {"m004_strength", "m005_adjudications_repeats"} <= applied
         [ann] = s.annotations_for()
         assert (ann.choice, ann.strength, ann.rationale) == ("a", None, "old note")
         assert s.latest_adjudications() == {}

@@ -42,6 +42,7 @@ class AnnotateOptions:
     stamp_timing: bool = True
     overlap: int | None = None  # shared queue: each item to N annotators (--overlap)
     gold_rate: float = 0.1  # share of gold items mixed in, when the store has any
+    repeat_rate: float = 0.0  # share of self-consistency repeats (--repeat-rate)
 
     def __post_init__(self) -> None:
         self.annotator = self.annotator or default_annotator()
@@ -65,7 +66,8 @@ class DuelistApp(App[int]):
         self.options = options or AnnotateOptions()
         self.session = Session(self.store, self.options.annotator, order=self.options.order,
                                seed=self.options.seed, randomize=self.options.randomize,
-                               overlap=self.options.overlap, gold_rate=self.options.gold_rate)
+                               overlap=self.options.overlap, gold_rate=self.options.gold_rate,
+                               repeat_rate=self.options.repeat_rate)
         for entry in registry.SCREENS:
             self.bind(entry.key, f"open_screen({entry.name!r})", description=entry.description)
 

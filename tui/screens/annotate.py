@@ -155,7 +155,7 @@ class AnnotateScreen(Screen[None]):
     def _status(self) -> None:
         s, item = self.session, self.session.current
         parts = []
-        if item is not None and item.id in s.judged:
+        if item is not None and item.id in s.judged and not s.is_repeat:
             judged = s.judged[item.id]
             graded = f", {LEVELS[judged.strength]} better" if judged.strength in LEVELS else ""
             parts.append(f"judged: {shown_choice(judged.choice, s.swapped(item.id))}{graded}")
