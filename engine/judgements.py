@@ -14,7 +14,6 @@ from typing import Any
 
 from duelist.store import Store
 
-from .stats import register_section
 from .strength import STRENGTH_NAMES
 
 Z95 = 1.959964
@@ -57,5 +56,3 @@ def judgements_section(store: Store, recent: int = 5) -> dict[str, Any]:
             "adjudicated": len(store.latest_adjudications()),
             "self_agreement": self_agreement(store)}
 
-
-register_section("judgements", judgements_section)

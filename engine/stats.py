@@ -13,6 +13,7 @@ from typing import Any
 
 from duelist.store import Store
 
+from .judgements import judgements_section
 from .quality.report import quality_section
 from .resolve import resolve_pairs
 
@@ -57,12 +58,10 @@ register_section("annotators", _annotators)
 register_section("resolution", _resolution)
 register_section("training", _runs)
 register_section("quality", quality_section)  # agreement, annotator stats, flags
+register_section("judgements", judgements_section)  # strength, notes, review, self-agreement
 
 
 def build_stats(store: Store, only: list[str] | None = None) -> dict[str, Any]:
     """{section: data} for every registered section (or the ones in `only`)."""
     return {name: build(store) for name, build in _SECTIONS.items()
             if only is None or name in only}
-
-# Strength, notes, adjudications and self-agreement; importing it registers the section.
-from . import judgements as _judgements  # noqa: E402, F401
