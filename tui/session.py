@@ -153,6 +153,23 @@ class Session:
             return self.current
         return self._fetch_next()
 
+    def jump_to(self, comparison_id: int) -> Comparison | None:
+        """Show `comparison_id` next (the `/` search). An earlier live judgement of
+        it by this annotator counts as this session's, so judging again replaces it."""
+        item = self.store.get_comparison(comparison_id)
+        if item is None:
+            return None
+        cur = self.current
+        if cur is not None and cur.id not in self.judged:
+            self.passed.add(cur.id)
+        mine = self.store.annotations_for(annotator=self.annotator, comparison_id=item.id)
+        if mine and item.id not in self.judged:
+            self.judged[item.id] = mine[-1]
+        self._items[item.id] = item
+        self.history.append(item.id)
+        self.cursor = len(self.history) - 1
+        return item
+
     def prev(self) -> Comparison | None:
         """Step back through what this session has shown (judged items show their choice)."""
         if self.cursor > 0:

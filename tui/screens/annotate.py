@@ -52,6 +52,8 @@ class AnnotateScreen(Screen[None]):
                 key_display="!", tooltip="A (left) is better; then 1 slightly, 2 clearly, 3 much"),
         Binding("at", "pick_graded('right')", "B better, graded", show=False, key_display="@",
                 tooltip="B (right) is better; then 1 slightly, 2 clearly, 3 much"),
+        Binding("slash", "search", "Search", show=False, key_display="/",
+                tooltip="Search: text, annotator:, status:, gold:, uncertain: (as in less)"),
         Binding("t", "pick('tie')", "Tie", tooltip="Tie: equally good"),
         Binding("x", "pick('both_bad')", "Both bad", tooltip="Both responses are bad"),
         Binding("s", "pick('skip')", "Skip", tooltip="Skip: cannot judge this one"),
@@ -261,6 +263,12 @@ class AnnotateScreen(Screen[None]):
             self._status()
 
         self.app.push_screen(NoteScreen(self.session.note_for_current()), done)
+
+    def action_search(self) -> None:
+        """`/`: jump to the next comparison matching the search (tui/search_jump.py)."""
+        from duelist.tui.search_jump import search
+
+        search(self)
 
     def action_scroll(self, lines: int) -> None:
         """Scroll both responses together: comparing them line by line is the job."""
