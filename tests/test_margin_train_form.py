@@ -58,3 +58,14 @@ async def test_train_form_switch_sets_use_margin(db_path: Path) -> None:
         assert app.screen.read_form().use_margin is False
         app.screen.query_one("#f-use-margin", Switch).value = True
         assert app.screen.read_form().use_margin is True
+
+
+def test_cli_training_data_from_the_store_prefers_adjudications(db_path: Path) -> None:
+    from duelist.engine.data import load_training_data
+
+    _graded(db_path)
+    data = load_training_data(None, db=str(db_path))
+    by_id = {p.comparison_id: p for p in data.pairs}
+    assert by_id[5].chosen.startswith("bad") and by_id[5].margin == pytest.approx(1 / 3)
+    assert by_id[1].margin == pytest.approx(1.0) and by_id[6].margin == 0.0
+    assert data.counts["store_adjudicated"] == 1
