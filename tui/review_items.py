@@ -61,7 +61,7 @@ def choice_text(choice: str, strength: int | None) -> str:
 def vote_lines(item: ReviewItem) -> list[tuple[str, str, str, str]]:
     """(annotator, choice with strength, time, note) per vote; text already one-line."""
     return [(one_line(v.annotator, 30), choice_text(v.choice, v.strength),
-             v.created_at.replace("T", " ")[:19], one_line(v.rationale or "", 300))
+             v.created_at.replace("T", " ")[:16], one_line(v.rationale or "", 300))
             for v in item.votes]
 
 

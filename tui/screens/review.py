@@ -151,8 +151,13 @@ class ReviewScreen(Screen[None]):
         for label, body in (("Prompt", c.prompt), ("A", c.response_a), ("B", c.response_b)):
             grid.add_row(Text(label, style="bold underline"))
             grid.add_row(literal(body))
-        votes = Table("annotator", "choice", "time", "note", box=None, padding=(0, 1),
-                      title=Text("Votes", style="bold underline"), title_justify="left")
+        votes = Table(box=None, padding=(0, 1), title=Text("Votes", style="bold underline"),
+                      title_justify="left", expand=True)
+        # Names and notes fold rather than hide behind an ellipsis: a lead must read them.
+        votes.add_column("annotator", overflow="fold", max_width=24)
+        votes.add_column("choice", no_wrap=True)
+        votes.add_column("time", no_wrap=True)
+        votes.add_column("note", overflow="fold", ratio=1, min_width=12)
         for row in vote_lines(item):
             votes.add_row(*(Text(cell, end="") for cell in row))
         grid.add_row(votes)
