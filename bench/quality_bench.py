@@ -11,6 +11,14 @@
 3. Claiming the next item on a big, half-done store: claim_next (atomic lease,
    overlap quota) vs the per-annotator next_for_annotator it replaces when
    annotators share a database.
+4. Graded labels (strength from the true reward gap plus noise): labels to the
+   target accuracy with TRL's margin loss vs without it
+   (engine/quality/graded_sim.py, through resolve_pairs' strength->margin).
+5. Simulated disagreement: a lead (right 95% of the time) adjudicates every item
+   the review screen lists; `adjudicated:weighted` vs the weighted vote.
+
+`--only graded,adjudication` runs a subset (names: active, weighted, claim,
+graded, adjudication).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import time
 from pathlib import Path
 
 from duelist.engine.quality.active import compare
+from duelist.engine.quality.graded_sim import adjudication_accuracy, compare_margin
 from duelist.engine.quality.simulate import populate, standard_team
 from duelist.engine.resolve import resolve_pairs
 from duelist.store import NewAnnotation, NewComparison, Score, Store
@@ -96,17 +105,54 @@ def bench_claim(size: int, reps: int = 30) -> None:
     print("  (claim_next commits a lease with synchronous=FULL: the fsync dominates)")
 
 
+def _median_capped(values: list[int | None], cap: int) -> float:
+    return statistics.median(v if v is not None else cap for v in values)
+
+
+def bench_graded(seeds: int, target: float, budget: int) -> None:
+    res = compare_margin(seeds=seeds, target=target, budget=budget, step=5)
+    cap = budget + 5
+    m, p = _median_capped(res["margin"], cap), _median_capped(res["plain"], cap)
+    print(f"[graded] labels to {target:.0%} held-out accuracy with graded judgements, "
+          f"{seeds} seeds (not reached -> {cap}):")
+    print(f"  margin loss {res['margin']}  median {m}")
+    print(f"  plain BT    {res['plain']}  median {p}")
+    print(f"  ratio margin/plain (medians): {m / p:.2f}")
+
+
+def bench_adjudication(seeds: int, lead_accuracy: float = 0.95) -> None:
+    runs = [adjudication_accuracy(seed, lead_accuracy) for seed in range(seeds)]
+    w = statistics.median(r["weighted"] for r in runs)
+    a = statistics.median(r["adjudicated"] for r in runs)
+    reviewed = statistics.median(r["reviewed"] for r in runs)
+    items = runs[0]["items"]
+    print(f"[adjudicate] resolution accuracy vs truth, standard team, {seeds} seeds, "
+          f"{items} items each; lead right {lead_accuracy:.0%} of the time:")
+    print(f"  weighted vote median {w:.3f}  adjudicated:weighted median {a:.3f}  "
+          f"ratio {a / w:.2f}; items the lead reviewed: median {reviewed} of {items}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description="annotation-quality benchmarks")
     p.add_argument("--seeds", type=int, default=10)
     p.add_argument("--target", type=float, default=0.95)
     p.add_argument("--budget", type=int, default=300)
     p.add_argument("--store-size", type=int, default=200_000)
+    p.add_argument("--only", default="active,weighted,claim,graded,adjudication",
+                   help="comma-separated subset to run")
     args = p.parse_args()
+    only = set(args.only.split(","))
     print(f"machine: {os.cpu_count()} cores (shared with other jobs)")
-    bench_active(args.seeds, args.target, args.budget)
-    bench_weighted(args.seeds)
-    bench_claim(args.store_size)
+    if "active" in only:
+        bench_active(args.seeds, args.target, args.budget)
+    if "weighted" in only:
+        bench_weighted(args.seeds)
+    if "claim" in only:
+        bench_claim(args.store_size)
+    if "graded" in only:
+        bench_graded(args.seeds, args.target, args.budget)
+    if "adjudication" in only:
+        bench_adjudication(args.seeds)
 
 
 if __name__ == "__main__":

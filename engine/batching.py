@@ -32,7 +32,10 @@ class EncodedPairs:
     n_truncated: int  # pairs where chosen or rejected was cut to fit
 
 
-def encode_pairs(encoder: PairEncoder, pairs: Sequence[PreferencePair]) -> EncodedPairs:
+def encode_pairs(encoder: PairEncoder, pairs: Sequence[PreferencePair], *,
+                 margins: bool = False) -> EncodedPairs:
+    """Token rows for TRL; with `margins`, each row carries the pair's `margin`, which
+    the collator passes on and TRL's loss subtracts (`--use-margin`)."""
     rows, cut = [], 0
     for pair in pairs:
         c = encoder.encode(pair.prompt, pair.chosen)
@@ -42,6 +45,8 @@ def encode_pairs(encoder: PairEncoder, pairs: Sequence[PreferencePair]) -> Encod
         if c.token_type_ids is not None:
             row["chosen_token_type_ids"] = c.token_type_ids
             row["rejected_token_type_ids"] = r.token_type_ids
+        if margins:
+            row["margin"] = float(pair.margin)
         rows.append(row)
     return EncodedPairs(rows, cut)
 

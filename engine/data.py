@@ -37,8 +37,11 @@ def pairs_hash(pairs: list[PreferencePair]) -> str:
 
 def load_training_data(data_path: str | None, *, prompt_col: str = "prompt",
                        chosen_col: str = "chosen", rejected_col: str = "rejected",
-                       db: str | None = None, policy: str = "majority") -> TrainingData:
-    """Pairs from `data_path` (any import format), else from the store at `db`."""
+                       db: str | None = None, policy: str = "adjudicated") -> TrainingData:
+    """Pairs from `data_path` (any import format), else from the store at `db`.
+
+    From the store, a lead's adjudicated decision wins where there is one; the
+    rest resolve by majority (policy `adjudicated`), as the app's train form does."""
     if data_path:
         from .ingest import read_pairs
 

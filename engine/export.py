@@ -1,7 +1,10 @@
 """Writing resolved preference pairs as TRL-ready files.
 
 Columns: prompt, chosen, rejected (what `trl.RewardTrainer` and AutoTrain read),
-then provenance: comparison_id, source, annotators, votes, agreement, weight.
+margin (TRL's optional margin column, from graded strength; 0 when ungraded, see
+engine/strength.py), then provenance: comparison_id, source, annotators, votes,
+agreement, weight, strengths (who graded how, e.g. "alice=much"), notes (the annotators' rationale
+notes, "name: text" joined by " | "), adjudicated (a lead decided it).
 
 Every format is written to a temp file (or dir) beside the target and renamed
 into place, so a crash or a full disk never leaves a half-written export under
@@ -23,8 +26,8 @@ from .errors import DuelistError
 from .preference import PreferencePair
 
 EXPORT_FORMATS = ("jsonl", "json", "csv", "parquet", "hf")
-COLUMNS = ("prompt", "chosen", "rejected", "comparison_id", "source", "annotators", "votes",
-           "agreement", "weight")
+COLUMNS = ("prompt", "chosen", "rejected", "margin", "comparison_id", "source", "annotators",
+           "votes", "agreement", "weight", "strengths", "notes", "adjudicated")
 _EXT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv",
         ".parquet": "parquet", ".pq": "parquet"}
 
@@ -48,9 +51,11 @@ def record(pair: PreferencePair) -> dict[str, Any]:
     prov = pair.provenance
     return {
         "prompt": pair.prompt, "chosen": pair.chosen, "rejected": pair.rejected,
-        "comparison_id": pair.comparison_id, "source": str(prov.get("source", "")),
+        "margin": float(pair.margin), "comparison_id": pair.comparison_id, "source": str(prov.get("source", "")),
         "annotators": str(prov.get("annotators", "")), "votes": str(prov.get("votes", "")),
         "agreement": float(prov.get("agreement", 1.0)), "weight": float(pair.weight),
+        "strengths": str(prov.get("strength", "")),
+        "notes": str(prov.get("notes", "")), "adjudicated": bool(prov.get("adjudicated", False)),
     }
 
 
@@ -123,11 +128,9 @@ def _write_csv(rows: list[dict], tmp: Path) -> None:
 def _table(rows: list[dict]):
     import pyarrow as pa
 
-    schema = pa.schema([("prompt", pa.string()), ("chosen", pa.string()),
-                        ("rejected", pa.string()), ("comparison_id", pa.int64()),
-                        ("source", pa.string()), ("annotators", pa.string()),
-                        ("votes", pa.string()), ("agreement", pa.float64()),
-                        ("weight", pa.float64())])
+    types = {"margin": pa.float64(), "comparison_id": pa.int64(), "agreement": pa.float64(),
+             "weight": pa.float64(), "adjudicated": pa.bool_()}
+    schema = pa.schema([(name, types.get(name, pa.string())) for name in COLUMNS])
     return pa.Table.from_pylist(rows, schema=schema)
 
 

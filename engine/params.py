@@ -64,6 +64,10 @@ class RewardParams:
         512, "Maximum tokens per (prompt, response). Longer pairs are TRUNCATED (prompt cut "
              "from the left, response kept), never dropped; the count is reported.")
     num_labels: int = _f(1, "Reward outputs; a Bradley-Terry reward model has exactly 1.")
+    use_margin: bool = _f(
+        False, "Train with each pair's margin (graded strength: slightly 1/3, clearly 2/3, much "
+               "1; ungraded 0; or a file's margin column) in TRL's loss "
+               "-logsigmoid(r_chosen - r_rejected - margin).")
 
     # ---- model configuration -----------------------------------------------
     peft: bool = _f(False, "Train a LoRA adapter instead of all weights (score head trained "

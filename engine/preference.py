@@ -12,7 +12,7 @@ class PreferencePair:
 
     `comparison_id` links back to the store when the pair came from judgements;
     `weight` lets reliability-weighted policies down-weight shaky votes;
-    `provenance` carries export columns (annotators, votes, source file).
+    `provenance` carries export columns (annotators, votes, source file, notes).
     """
 
     prompt: str
@@ -21,3 +21,5 @@ class PreferencePair:
     comparison_id: int | None = None
     weight: float = 1.0
     provenance: dict[str, Any] = field(default_factory=dict)
+    # TRL's margin: how much better chosen is (engine/strength.py); 0 means plain BT.
+    margin: float = 0.0

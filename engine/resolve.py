@@ -22,6 +22,7 @@ from typing import Any
 
 from duelist.engine.errors import DuelistError
 from duelist.engine.preference import PreferencePair
+from duelist.engine.strength import STRENGTH_NAMES, margin_for, pair_margin
 from duelist.store import Store
 
 OUTCOMES = ("pair", "tie", "both_bad", "skip", "conflict")
@@ -32,6 +33,8 @@ VOTE_CHOICES = ("a", "b", "tie", "both_bad")
 class Vote:
     annotator: str
     choice: str  # a, b, tie, both_bad or skip (stored orientation)
+    strength: int | None = None  # 1-3 for a graded A/B vote
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +117,23 @@ class Resolution:
 
 def latest_votes(store: Store) -> dict[int, list[Vote]]:
     """comparison id -> one vote per annotator (their latest live judgement)."""
-    by_comparison: dict[int, dict[str, str]] = {}
+    by_comparison: dict[int, dict[str, Vote]] = {}
     for a in store.iter_live_annotations():  # oldest first: later ones overwrite
-        by_comparison.setdefault(a.comparison_id, {})[a.annotator] = a.choice
-    return {cid: [Vote(who, choice) for who, choice in sorted(per.items())]
-            for cid, per in by_comparison.items()}
+        by_comparison.setdefault(a.comparison_id, {})[a.annotator] = Vote(
+            a.annotator, a.choice, a.strength, a.rationale or None)
+    return {cid: [per[who] for who in sorted(per)] for cid, per in by_comparison.items()}
+
+
+ADJUDICATED = "adjudicated"
+
+
+def split_policy(policy: str) -> tuple[bool, str]:
+    """'adjudicated' -> (True, 'majority'); 'adjudicated:weighted' -> (True, 'weighted');
+    anything else -> (False, policy). The fallback resolves items nobody adjudicated."""
+    head, _, rest = policy.partition(":")
+    if head == ADJUDICATED:
+        return True, rest or "majority"
+    return False, policy
 
 
 def resolve_pairs(store: Store, policy: str | Policy = "majority",
@@ -127,19 +142,35 @@ def resolve_pairs(store: Store, policy: str | Policy = "majority",
 
     Pair provenance (the export's extra columns): comparison_id, source (the file
     the comparison was imported from), annotators, votes (e.g. "a=2 b=1"),
-    agreement (share of votes for the winner).
+    agreement (share of votes for the winner), strength, notes, adjudicated.
+
+    `adjudicated` (or `adjudicated:<fallback>`) takes a lead's adjudicated decision
+    where there is one and resolves every other comparison by the fallback policy
+    (majority unless named). An adjudicated pair has weight 1 and the lead's margin.
     """
+    use_adjudications, policy = (split_policy(policy) if isinstance(policy, str)
+                                 else (False, policy))
     fn = _POLICIES.get(policy) if isinstance(policy, str) else policy
     if fn is None:
-        raise DuelistError(f"unknown resolution policy '{policy}' (use one of {', '.join(policies())})")
+        names = ", ".join([*policies(), ADJUDICATED, ADJUDICATED + ":<policy>"])
+        raise DuelistError(f"unknown resolution policy '{policy}' (use one of {names})")
     if weights is None and isinstance(policy, str) and policy in _WEIGHTS_FROM:
         weights = _WEIGHTS_FROM[policy](store)
     votes = latest_votes(store)
+    adjudications = store.latest_adjudications() if use_adjudications else {}
+    for cid in adjudications:
+        votes.setdefault(cid, [])
     counts: dict[str, int] = {"judged": len(votes), "pairs": 0, "tie": 0, "both_bad": 0,
                               "skip": 0, "conflict": 0}
+    if use_adjudications:
+        counts["adjudicated"] = len(adjudications)
     decided: list[tuple[int, Outcome, list[Vote]]] = []
     for cid in sorted(votes):
-        outcome = fn(votes[cid], weights)
+        adj = adjudications.get(cid)
+        if adj is not None:
+            outcome: Outcome = Adjudicated(adj.choice, 1.0, adj.strength, adj.note or None)
+        else:
+            outcome = fn(votes[cid], weights)
         if outcome.choice in ("a", "b"):
             decided.append((cid, outcome, votes[cid]))
         else:
@@ -151,22 +182,46 @@ def resolve_pairs(store: Store, policy: str | Policy = "majority",
         c = comparisons[cid]
         chosen, rejected = ((c.response_a, c.response_b) if outcome.choice == "a"
                             else (c.response_b, c.response_a))
+        if isinstance(outcome, Adjudicated):
+            margin = margin_for(outcome.strength)
+        else:
+            margin = pair_margin([v.strength for v in cast if v.choice == outcome.choice])
         pairs.append(PreferencePair(
             prompt=c.prompt, chosen=chosen, rejected=rejected, comparison_id=cid,
-            weight=outcome.weight, provenance=_provenance(c.source, cast, outcome)))
+            weight=outcome.weight, provenance=_provenance(c.source, cast, outcome),
+            margin=round(margin, 6)))
     counts["pairs"] = len(pairs)
     return Resolution(pairs, counts)
+
+
+@dataclass(frozen=True, slots=True)
+class Adjudicated(Outcome):
+    """A lead's decision, standing in for the policy's outcome."""
+
+    strength: int | None = None
+    note: str | None = None
 
 
 def _provenance(source: str, cast: list[Vote], outcome: Outcome) -> dict[str, Any]:
     tally: dict[str, int] = {}
     for v in cast:
         tally[v.choice] = tally.get(v.choice, 0) + 1
+    notes = [f"{v.annotator}: {v.note}" for v in cast if v.note]
+    graded = [f"{v.annotator}={STRENGTH_NAMES[v.strength]}" for v in cast
+              if v.strength in STRENGTH_NAMES]
+    adjudicated = isinstance(outcome, Adjudicated)
+    if adjudicated and outcome.note:
+        notes.append(f"adjudicated: {outcome.note}")
+    if adjudicated and outcome.strength in STRENGTH_NAMES:
+        graded.append(f"adjudicated={STRENGTH_NAMES[outcome.strength]}")
     return {
         "source": source,
         "annotators": ",".join(v.annotator for v in cast if v.choice != "skip"),
         "votes": " ".join(f"{k}={tally[k]}" for k in (*VOTE_CHOICES, "skip") if k in tally),
         "agreement": round(outcome.weight, 4),
+        "strength": " ".join(graded),
+        "notes": " | ".join(notes),
+        "adjudicated": adjudicated,
     }
 
 

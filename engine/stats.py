@@ -13,6 +13,7 @@ from typing import Any
 
 from duelist.store import Store
 
+from .judgements import judgements_section
 from .quality.report import quality_section
 from .resolve import resolve_pairs
 
@@ -57,6 +58,7 @@ register_section("annotators", _annotators)
 register_section("resolution", _resolution)
 register_section("training", _runs)
 register_section("quality", quality_section)  # agreement, annotator stats, flags
+register_section("judgements", judgements_section)  # strength, notes, review, self-agreement
 
 
 def build_stats(store: Store, only: list[str] | None = None) -> dict[str, Any]:

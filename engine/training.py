@@ -253,8 +253,12 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
         emit("log", message=f"max_seq_length {params.max_seq_length} exceeds the model's "
                             f"{max_length} positions; using {max_length}")
     encoder = PairEncoder(tokenizer, max_length)
-    enc_train = encode_pairs(encoder, split.train)
-    enc_valid = encode_pairs(encoder, split.valid)
+    enc_train = encode_pairs(encoder, split.train, margins=params.use_margin)
+    enc_valid = encode_pairs(encoder, split.valid, margins=params.use_margin)
+    if params.use_margin:
+        graded = sum(1 for p in split.train if p.margin > 0)
+        emit("log", message=f"margin loss on: {graded} of {len(split.train)} training pairs "
+                            "have a margin > 0")
     n_truncated = enc_train.n_truncated + enc_valid.n_truncated
     if n_truncated:
         emit("log", message=f"{n_truncated} of {len(data.pairs)} pairs were longer than "

@@ -33,6 +33,7 @@ def annotation(row: dict[str, Any]) -> Annotation:
         choice=row["choice"], shown_swapped=bool(row["shown_swapped"]),
         duration_ms=row["duration_ms"], rationale=row["rationale"], session_id=row["session_id"],
         created_at=row["created_at"], undone=bool(row["undone"]), undone_at=row["undone_at"],
+        strength=row.get("strength"),
     )
 
 

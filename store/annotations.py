@@ -11,20 +11,30 @@ from collections.abc import Iterator
 
 from . import _rows
 from .connection import write_transaction
-from .records import CHOICES, Annotation, Comparison, NewAnnotation
+from .records import CHOICES, STRENGTHS, Annotation, Comparison, NewAnnotation
+
+
+def check_judgement(a: NewAnnotation) -> None:
+    """One clear ValueError for a choice or strength the schema would refuse."""
+    if a.choice not in CHOICES:
+        raise ValueError(f"choice must be one of {', '.join(CHOICES)}, not {a.choice!r}")
+    if a.strength is not None:
+        if a.strength not in STRENGTHS:
+            raise ValueError(f"strength must be 1, 2 or 3, not {a.strength!r}")
+        if a.choice not in ("a", "b"):
+            raise ValueError(f"only an A or B judgement has a strength, not {a.choice!r}")
 
 
 class AnnotationsMixin:
     def add_annotation(self, a: NewAnnotation) -> Annotation:
         """Record a judgement durably (synchronous=FULL commit) and return it."""
-        if a.choice not in CHOICES:
-            raise ValueError(f"choice must be one of {', '.join(CHOICES)}, not {a.choice!r}")
+        check_judgement(a)
         with write_transaction(self.db, self.path):
             cur = self.db.conn.execute(
                 "INSERT INTO annotations (comparison_id, annotator, choice, shown_swapped, "
-                "duration_ms, rationale, session_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "duration_ms, rationale, session_id, strength) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (a.comparison_id, a.annotator, a.choice, int(a.shown_swapped), a.duration_ms,
-                 a.rationale, a.session_id),
+                 a.rationale, a.session_id, a.strength),
             )
             new_id = cur.lastrowid
         return self.get_annotation(new_id)  # type: ignore[return-value]

@@ -23,8 +23,8 @@ _INSERT_COMPARISON = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_JUDGEMENT = (
-    "INSERT INTO annotations (comparison_id, annotator, choice) "
-    "SELECT c.id, ?, CASE WHEN c.response_a = ? THEN ? ELSE ? END FROM comparisons c "
+    "INSERT INTO annotations (comparison_id, annotator, choice, strength) "
+    "SELECT c.id, ?, CASE WHEN c.response_a = ? THEN ? ELSE ? END, ? FROM comparisons c "
     "WHERE c.hash = ? AND NOT EXISTS (SELECT 1 FROM annotations x "
     "WHERE x.comparison_id = c.id AND x.annotator = ?)"
 )
@@ -51,6 +51,7 @@ class ImportRow:
     choice: str | None = None
     annotator: str | None = None
     meta: dict | None = None
+    strength: int | None = None  # 1-3 with an a/b choice (a file's margin or strength column)
 
     @classmethod
     def of(cls, c: NewComparison, choice: str | None = None,
@@ -86,8 +87,9 @@ def prepare(rows: Iterable[ImportRow]) -> PreparedBatch:
                       None if r.prompt_messages is None else dumps(r.prompt_messages),
                       r.source, r.gold, None if r.meta is None else dumps(r.meta)))
         if r.choice is not None and r.annotator:
-            judgements.append((r.annotator, r.response_a, r.choice, _FLIP[r.choice], h,
-                               r.annotator))
+            strength = r.strength if r.choice in ("a", "b") else None
+            judgements.append((r.annotator, r.response_a, r.choice, _FLIP[r.choice], strength,
+                               h, r.annotator))
     return out
 
 

@@ -21,6 +21,7 @@ from .merge import MergeMixin
 from .quality import QualityMixin
 from .records import Counts
 from .registry import RegistryMixin
+from .review import RepeatsMixin, ReviewMixin
 from .runs import RunsMixin
 from .scores import ScoresMixin
 from .settings import SettingsMixin
@@ -30,7 +31,7 @@ from .web_tokens import WebTokensMixin
 
 class Store(ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin,
             ClaimsMixin, QualityMixin, MergeMixin, BulkImportMixin,
-            StatsMixin, WebTokensMixin):
+            StatsMixin, ReviewMixin, RepeatsMixin, WebTokensMixin):
     """A Duelist project database. Open with `Store.open(path)`."""
 
     def __init__(self, db: Database, path: str) -> None:

@@ -117,9 +117,11 @@ def _merge_one(target, src: str, db, existing: dict, report: MergeReport,
             continue
         cur = conn.execute(
             "INSERT INTO annotations (comparison_id, annotator, choice, shown_swapped, duration_ms, "
-            "rationale, session_id, created_at, undone, undone_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "rationale, session_id, created_at, undone, undone_at, strength) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (tid, row["annotator"], choice, swapped, row["duration_ms"], row["rationale"],
-             row["session_id"], row["created_at"], row["undone"], row["undone_at"]))
+             row["session_id"], row["created_at"], row["undone"], row["undone_at"],
+             row.get("strength") if choice in ("a", "b") else None))
         existing[key] = (cur.lastrowid, row["undone"])
         report.annotations_added += 1
 

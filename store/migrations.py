@@ -185,6 +185,66 @@ def m003_gold_index(db: Database) -> None:
                "WHERE gold IS NOT NULL")
 
 
+@migrations(name="m004_strength")
+def m004_strength(db: Database) -> None:
+    """How much better the winner was: 1 slightly, 2 clearly, 3 much (NULL: not said).
+
+    Why a nullable column on `annotations`: a plain 1/2 judgement stays one key and
+    one row, exactly as before; only a graded pick fills it. Ties, both-bad and
+    skips never carry a strength (the CHECK keeps an importer from inventing one).
+    """
+    db.execute("ALTER TABLE annotations ADD COLUMN strength INTEGER "
+               "CHECK (strength IS NULL OR (strength IN (1, 2, 3) AND choice IN ('a', 'b')))")
+
+
+@migrations(name="m005_adjudications_repeats")
+def m005_adjudications_repeats(db: Database) -> None:
+    """A lead's final answer on a disputed comparison, and self-consistency repeats,
+    each kept apart from the votes.
+
+    Why a table of its own for adjudications: an adjudication is not one more vote
+    (it must win over the votes, and must not count in agreement or reliability
+    statistics), and it is appended, never updated, so the history of decisions
+    stays auditable; the newest live row per comparison is the decision.
+
+    Why one for repeats (`--repeat-rate`): a second look at an item the annotator
+    already judged, sides swapped, measures self-agreement only. Kept out of
+    `annotations`, it cannot be counted twice by export, training, the judge
+    counts that drive the shared queue, or the agreement statistics.
+    """
+    db.execute(
+        """
+        CREATE TABLE adjudications (
+            id INTEGER PRIMARY KEY,
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            adjudicator TEXT NOT NULL,
+            choice TEXT NOT NULL CHECK (choice IN ('a','b','tie','both_bad')),
+            strength INTEGER CHECK (strength IS NULL OR (strength IN (1, 2, 3)
+                                    AND choice IN ('a', 'b'))),
+            note TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            undone INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX idx_adjudications_live ON adjudications(comparison_id, undone, id)")
+    db.execute(
+        """
+        CREATE TABLE repeats (
+            id INTEGER PRIMARY KEY,
+            original_id INTEGER NOT NULL REFERENCES annotations(id),
+            comparison_id INTEGER NOT NULL REFERENCES comparisons(id),
+            annotator TEXT NOT NULL,
+            choice TEXT NOT NULL CHECK (choice IN ('a','b','tie','both_bad','skip')),
+            shown_swapped INTEGER NOT NULL,
+            duration_ms INTEGER,
+            session_id TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+        )"""
+    )
+    db.execute("CREATE INDEX idx_repeats_original ON repeats(original_id)")
+    db.execute("CREATE INDEX idx_repeats_annotator ON repeats(annotator, id)")
+
+
 @migrations(name="m006_web_tokens")
 def m006_web_tokens(db: Database) -> None:
     """Sign-in links for annotators in a browser (`duelist web`).

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import _rows
-from .records import CHOICES, Comparison, NewAnnotation
+from .annotations import check_judgement
+from .records import Comparison, NewAnnotation
 
 _UNSCORED = ("NOT EXISTS (SELECT 1 FROM scores s WHERE s.model_id = :m "
              "AND s.comparison_id = c.id)")
@@ -99,12 +100,12 @@ class QualityMixin:
         """Record many judgements in ONE transaction (simulations, bulk imports)."""
         rows = []
         for a in items:
-            if a.choice not in CHOICES:
-                raise ValueError(f"choice must be one of {', '.join(CHOICES)}, not {a.choice!r}")
+            check_judgement(a)
             rows.append((a.comparison_id, a.annotator, a.choice, int(a.shown_swapped),
-                         a.duration_ms, a.rationale, a.session_id))
+                         a.duration_ms, a.rationale, a.session_id, a.strength))
         with self.transaction():
             self.db.conn.executemany(
                 "INSERT INTO annotations (comparison_id, annotator, choice, shown_swapped, "
-                "duration_ms, rationale, session_id) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                "duration_ms, rationale, session_id, strength) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows)
         return len(rows)

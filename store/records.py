@@ -76,6 +76,7 @@ class NewAnnotation:
     duration_ms: int | None = None
     rationale: str | None = None
     session_id: str | None = None
+    strength: int | None = None  # 1 slightly, 2 clearly, 3 much better (a/b only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,24 @@ class Annotation:
     created_at: str
     undone: bool = False
     undone_at: str | None = None
+    strength: int | None = None
+
+
+STRENGTHS: tuple[int, ...] = (1, 2, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Adjudication:
+    """A lead's decision on one comparison (stored orientation); the newest live
+    one per comparison overrides the annotators' votes under `adjudicated`."""
+
+    id: int
+    comparison_id: int
+    adjudicator: str
+    choice: str
+    strength: int | None
+    note: str | None
+    created_at: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ SEED_CODE = """llm --model bert-base-uncased --trainer reward --data-path ./code
 EVERY_FLAG = """train --model m --trainer reward --data-path d.json --prompt-text-column p
   --text-column c --rejected-text-column r --project-name proj --epochs 2 --batch-size 4
   --lr 2e-5 --warmup-ratio 0.05 --weight-decay 0.1 --gradient-accumulation 2
-  --max-seq-length 128 --num-labels 1 --peft --lora-r 8 --lora-alpha 16 --lora-dropout 0.1
+  --max-seq-length 128 --num-labels 1 --use-margin --peft --lora-r 8 --lora-alpha 16 --lora-dropout 0.1
   --target-modules q_proj,v_proj --quantization int8 --mixed-precision bf16
   --gradient-checkpointing --seed 7 --valid-split 0.25 --eval-strategy steps --eval-steps 5
   --early-stopping-patience 2 --early-stopping-threshold 0.02 --load-best-model-at-end
@@ -85,7 +85,7 @@ def test_every_flag_parses_into_params() -> None:
         "model": "m", "trainer": "reward", "data_path": "d.json", "prompt_text_column": "p",
         "text_column": "c", "rejected_text_column": "r", "project_name": "proj", "epochs": 2,
         "batch_size": 4, "lr": 2e-5, "warmup_ratio": 0.05, "weight_decay": 0.1,
-        "gradient_accumulation": 2, "max_seq_length": 128, "num_labels": 1, "peft": True,
+        "gradient_accumulation": 2, "max_seq_length": 128, "num_labels": 1, "use_margin": True, "peft": True,
         "lora_r": 8, "lora_alpha": 16, "lora_dropout": 0.1, "target_modules": "q_proj,v_proj",
         "quantization": "int8", "mixed_precision": "bf16", "gradient_checkpointing": True,
         "merge_adapter": True, "freeze_embeddings": False, "attention": "eager", "seed": 7,

@@ -51,6 +51,7 @@ class AnnotateOptions:
     # Served to a browser (`duelist web`): only the screens in WEB_SCREENS exist, and
     # nothing about training runs is started or asked (lead actions stay in the terminal).
     web: bool = False
+    repeat_rate: float = 0.0  # share of self-consistency repeats (--repeat-rate)
 
     def __post_init__(self) -> None:
         self.annotator = self.annotator or default_annotator()
@@ -74,7 +75,8 @@ class DuelistApp(App[int]):
         self.options = options or AnnotateOptions()
         self.session = Session(self.store, self.options.annotator, order=self.options.order,
                                seed=self.options.seed, randomize=self.options.randomize,
-                               overlap=self.options.overlap, gold_rate=self.options.gold_rate)
+                               overlap=self.options.overlap, gold_rate=self.options.gold_rate,
+                               repeat_rate=self.options.repeat_rate)
         self.screen_entries = [e for e in registry.SCREENS
                                if not self.options.web or e.name in WEB_SCREENS]
         for entry in self.screen_entries:

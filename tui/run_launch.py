@@ -81,6 +81,7 @@ class TrainForm:
     max_seq_length: int = field(default_factory=lambda: _engine_default("max_seq_length", 512))
     peft: bool = False
     valid_split: float = field(default_factory=lambda: _engine_default("valid_split", 0.2))
+    use_margin: bool = False  # graded strength as TRL's margin (--use-margin)
 
     def check(self) -> TrainForm:
         """Reject values no run could use, naming the field, before anything starts."""
@@ -152,8 +153,9 @@ def run_dir_for(db_path: str | Path, run_id: int, name: str) -> Path:
 
 
 def resolve_snapshot(store: Store) -> Resolution:
-    """Today's judgements as preference pairs, through the same policy as export."""
-    return resolve_pairs(store)
+    """Today's judgements as preference pairs: a lead's adjudicated decision where
+    there is one, else majority (export's `--policy adjudicated`)."""
+    return resolve_pairs(store, policy="adjudicated")
 
 
 def too_few_message(resolution: Resolution) -> str | None:
@@ -176,6 +178,8 @@ def write_pairs(pairs: list[Any], path: Path) -> None:
                 row["comparison_id"] = p.comparison_id
             if getattr(p, "weight", 1.0) != 1.0:
                 row["weight"] = p.weight
+            if getattr(p, "margin", 0.0):
+                row["margin"] = p.margin
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     tmp.replace(path)
 
@@ -203,6 +207,7 @@ def params_for(form: TrainForm, run_dir: Path, pairs_path: Path,
         "lr": form.lr,
         "max_seq_length": form.max_seq_length,
         "peft": form.peft,
+        "use_margin": form.use_margin,
         "valid_split": form.valid_split,
         "logging_steps": max(1, steps // 50),
     }

@@ -31,6 +31,7 @@ from typing import Literal
 from duelist.store import Annotation, Comparison, NewAnnotation, Store
 
 from .queue import make_order
+from .repeats import Repeat, RepeatPlanner
 from .sanitize import clean
 
 Pick = Literal["left", "right", "tie", "both_bad", "skip"]
@@ -80,6 +81,7 @@ class Session:
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     overlap: int | None = None  # shared queue quota (--overlap); None: every item for everyone
     gold_rate: float = 0.0  # share of gold items mixed in (--gold-rate)
+    repeat_rate: float = 0.0  # share of self-consistency repeats (--repeat-rate, tui/repeats.py)
 
     def __post_init__(self) -> None:
         self.queue, self.notice = make_order(self.order, self.store, self.annotator, self.seed,
@@ -94,6 +96,9 @@ class Session:
         self.progress = Progress()
         self.changes = 0  # judgements/undos that moved the counts (see apply_progress)
         self._ack_path = os.environ.get(ACK_ENV) or None
+        self.repeats = RepeatPlanner(self.store, self.annotator, self.repeat_rate, self.seed)
+        self.repeat_at: dict[int, Repeat] = {}  # history index -> the repeat shown there
+        self.repeated: dict[int, int] = {}  # history index -> the repeat row recorded there
 
     # ---- what is on screen -------------------------------------------------
     @property
@@ -103,14 +108,31 @@ class Session:
         return None
 
     def swapped(self, comparison_id: int) -> bool:
+        rep = self.repeat_at.get(self.cursor)
+        if rep is not None and rep.comparison_id == comparison_id:
+            return rep.swapped  # a repeat: the other layout from the first showing
         return self.randomize and is_swapped(self.seed, self.annotator, comparison_id)
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.cursor in self.repeat_at
 
     def start(self) -> Comparison | None:
         """Load the first item (cheap: one indexed query, no counting)."""
         return self._fetch_next()
 
     def _fetch_next(self) -> Comparison | None:
-        after = self.history[-1] if self.history else 0
+        if self.history and self.repeat_rate > 0:
+            rep = self.repeats.next_repeat(self.history)
+            item = self.store.get_comparison(rep.comparison_id) if rep else None
+            if rep is not None and item is not None:
+                self._items[item.id] = item
+                self.history.append(item.id)
+                self.cursor = len(self.history) - 1
+                self.repeat_at[self.cursor] = rep
+                return item
+        new_ids = [cid for i, cid in enumerate(self.history) if i not in self.repeat_at]
+        after = new_ids[-1] if new_ids else 0
         exclude = self.passed | {cid for cid in self.history if cid not in self.judged}
         item = self.queue.next(after_id=after, exclude=exclude)
         if item is None:
@@ -131,6 +153,23 @@ class Session:
             return self.current
         return self._fetch_next()
 
+    def jump_to(self, comparison_id: int) -> Comparison | None:
+        """Show `comparison_id` next (the `/` search). An earlier live judgement of
+        it by this annotator counts as this session's, so judging again replaces it."""
+        item = self.store.get_comparison(comparison_id)
+        if item is None:
+            return None
+        cur = self.current
+        if cur is not None and cur.id not in self.judged:
+            self.passed.add(cur.id)
+        mine = self.store.annotations_for(annotator=self.annotator, comparison_id=item.id)
+        if mine and item.id not in self.judged:
+            self.judged[item.id] = mine[-1]
+        self._items[item.id] = item
+        self.history.append(item.id)
+        self.cursor = len(self.history) - 1
+        return item
+
     def prev(self) -> Comparison | None:
         """Step back through what this session has shown (judged items show their choice)."""
         if self.cursor > 0:
@@ -141,8 +180,10 @@ class Session:
         return self.current
 
     # ---- judging -----------------------------------------------------------
-    def judge(self, pick: Pick, duration_ms: int) -> Annotation:
+    def judge(self, pick: Pick, duration_ms: int, strength: int | None = None) -> Annotation:
         """Record a judgement of the current item, durably, then advance.
+
+        `strength` (1 slightly, 2 clearly, 3 much better) grades a left/right pick.
 
         Re-judging an item (after `p` or `u`) marks the old row undone and adds a
         new one, so the store holds one live judgement per annotator and item.
@@ -151,6 +192,8 @@ class Session:
         if item is None:
             raise RuntimeError("no comparison on screen")
         swapped = self.swapped(item.id)
+        if self.is_repeat:
+            return self._judge_repeat(item, pick, swapped, duration_ms)
         old = self.judged.get(item.id)
         if old is not None:
             self.store.undo_annotation(old.id)
@@ -162,7 +205,8 @@ class Session:
             choice=true_choice(pick, swapped),  # type: ignore[arg-type]
             shown_swapped=swapped, duration_ms=max(1, int(duration_ms)),
             rationale=self.pending_note.pop(item.id, None) or (old.rationale if old else None),
-            session_id=self.session_id))
+            session_id=self.session_id,
+            strength=strength if pick in ("left", "right") else None))
         self._ack(ann.id)  # after COMMIT: add_annotation has returned
         self.judged[item.id] = ann
         self.undo_stack.append(ann.id)
@@ -174,6 +218,20 @@ class Session:
         else:
             self._fetch_next()
         return ann
+
+    def _judge_repeat(self, item: Comparison, pick: Pick, swapped: bool,
+                      duration_ms: int) -> Annotation:
+        """Record a repeat in the `repeats` table (never in annotations), then advance.
+        Returns the original judgement it repeats."""
+        rep = self.repeat_at[self.cursor]
+        self.repeated[self.cursor] = self.store.add_repeat(
+            rep.original_id, true_choice(pick, swapped), swapped, max(1, int(duration_ms)),
+            self.session_id)
+        if self.cursor < len(self.history) - 1:
+            self.cursor += 1
+        else:
+            self._fetch_next()
+        return self.store.get_annotation(rep.original_id)  # type: ignore[return-value]
 
     def undo(self) -> Annotation | None:
         """Undo this session's newest judgement and go back to that item."""
@@ -195,8 +253,10 @@ class Session:
             if item is None:
                 return ann
             self._items[item.id] = item
-        if ann.comparison_id in self.history:
-            self.cursor = len(self.history) - 1 - self.history[::-1].index(ann.comparison_id)
+        firsts = [i for i, cid in enumerate(self.history)
+                  if cid == ann.comparison_id and i not in self.repeat_at]
+        if firsts:
+            self.cursor = firsts[-1]
         else:
             self.history.append(ann.comparison_id)
             self.cursor = len(self.history) - 1
@@ -232,7 +292,7 @@ class Session:
 
     def note_for_current(self) -> str:
         item = self.current
-        if item is None:
+        if item is None or self.is_repeat:  # a repeat must not show the first answer's note
             return ""
         if item.id in self.judged:
             return self.judged[item.id].rationale or ""

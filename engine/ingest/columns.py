@@ -27,6 +27,9 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "pairs": ("prompt", "response_a", "response_b"),
 }
 _OPTIONAL: dict[str, tuple[str, ...]] = {shape: ("gold",) for shape in SHAPES}
+# A judged row may say how much better the winner was (TRL's margin, or a 1-3 / name).
+for _shape in ("preferences", "ab"):
+    _OPTIONAL[_shape] = ("gold", "margin", "strength")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class ColumnMap:
     score: str = "score"
     winner: str = "winner"
     gold: str = "gold"
+    margin: str = "margin"
+    strength: str = "strength"
 
     @classmethod
     def roles(cls) -> tuple[str, ...]:

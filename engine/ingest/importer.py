@@ -72,7 +72,8 @@ def _rows_of(path: Path, options: ReadOptions, info: FileInfo,
             order_free = info.shape in _ORDER_FREE
         choice = item.choice
         row = ImportRow(item.prompt, item.response_a, item.response_b, source,
-                        item.prompt_messages, item.gold, choice, annotator if choice else None)
+                        item.prompt_messages, item.gold, choice, annotator if choice else None,
+                        strength=item.strength)
         yield _flip_if_order_free(row) if order_free else row
 
 

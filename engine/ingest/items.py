@@ -54,6 +54,8 @@ class Item:
     prompt_messages: list[dict[str, str]] | None = None
     choice: str | None = None
     gold: str | None = None
+    strength: int | None = None  # graded A/B judgement (1-3), from a strength or margin column
+    margin: float | None = None  # the file's own margin, kept exactly for --data-path training
 
 
 @dataclass
@@ -139,17 +141,42 @@ def _pairs(rec, cmap, where, row, options) -> list[Item]:
     return [Item(prompt, a, b, row, messages, None, _gold(rec, cmap, where, row))]
 
 
+def _grade(rec: dict, cmap: ColumnMap, where: str, row: int) -> tuple[int | None, float | None]:
+    """(strength, margin) from a `margin` or else a `strength` column; (None, None) if neither."""
+    from duelist.engine.strength import (
+        margin_for,
+        parse_margin,
+        parse_strength,
+        strength_for_margin,
+    )
+
+    for column, parse in ((cmap.margin, parse_margin), (cmap.strength, parse_strength)):
+        if column in rec and rec[column] is not None and rec[column] != "":
+            try:
+                value = parse(rec[column])
+            except ValueError as exc:
+                raise Cell(where, row, column).error(str(exc)) from None
+            if column == cmap.margin:
+                return strength_for_margin(value), value  # type: ignore[arg-type]
+            return value, margin_for(value)  # type: ignore[arg-type]
+    return None, None
+
+
 def _ab(rec, cmap, where, row, options) -> list[Item]:
     prompt, messages = _prompt(rec, cmap, where, row)
     a, b = _two(rec, cmap.response_a, cmap.response_b, where, row)
     choice = values.winner(rec[cmap.winner], Cell(where, row, cmap.winner))
-    return [Item(prompt, a, b, row, messages, choice, _gold(rec, cmap, where, row))]
+    strength, margin = _grade(rec, cmap, where, row) if choice in ("a", "b") else (None, None)
+    return [Item(prompt, a, b, row, messages, choice, _gold(rec, cmap, where, row),
+                 strength, margin)]
 
 
 def _preferences(rec, cmap, where, row, options) -> list[Item]:
     prompt, messages = _prompt(rec, cmap, where, row)
     chosen, rejected = _two(rec, cmap.chosen, cmap.rejected, where, row)
-    return [Item(prompt, chosen, rejected, row, messages, "a", _gold(rec, cmap, where, row))]
+    strength, margin = _grade(rec, cmap, where, row)
+    return [Item(prompt, chosen, rejected, row, messages, "a", _gold(rec, cmap, where, row),
+                 strength, margin)]
 
 
 def _responses(rec, cmap, where, row, options) -> list[Item]:

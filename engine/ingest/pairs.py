@@ -54,7 +54,7 @@ def read_pairs(path: str | Path, prompt_col: str = "prompt", chosen_col: str = "
             continue
         pairs.append(PreferencePair(
             prompt=item.prompt, chosen=chosen, rejected=rejected,
-            provenance={"source": source, "row": item.row}))
+            provenance={"source": source, "row": item.row}, margin=item.margin or 0.0))
     if not pairs:
         raise InputError("contains no preference pairs", path=str(p))
     return pairs

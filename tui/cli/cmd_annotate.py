@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gold-rate", type=float, default=0.1, metavar="R",
                    help="share of gold items (known answers) mixed in, unannounced, when the "
                         "database has any (default: 0.1)")
+    p.add_argument("--repeat-rate", type=float, default=0.0, metavar="R",
+                   help="share of items shown again later (sides swapped) to measure each "
+                        "annotator's self-agreement; repeats never count twice (default: 0)")
     p.set_defaults(func=run)
 
 
@@ -71,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--overlap must be at least 1, got {args.overlap}")
     if not 0.0 <= args.gold_rate <= 1.0:
         raise InputError(f"--gold-rate must be between 0 and 1, got {args.gold_rate}")
+    if not 0.0 <= args.repeat_rate <= 1.0:
+        raise InputError(f"--repeat-rate must be between 0 and 1, got {args.repeat_rate}")
     return launch(args.db, annotator=args.annotator or "", order=args.order,
                   randomize=args.randomize, seed=args.seed, guidelines=args.guidelines,
-                  overlap=args.overlap, gold_rate=args.gold_rate)
+                  overlap=args.overlap, gold_rate=args.gold_rate, repeat_rate=args.repeat_rate)

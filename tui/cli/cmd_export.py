@@ -10,12 +10,16 @@ from duelist.engine.errors import DuelistError
 from duelist.engine.export import EXPORT_FORMATS, export_pairs, format_for
 from duelist.engine.resolve import resolve_pairs
 from duelist.store import Store, StoreError
+from duelist.store.review import STATUSES, SearchFilter
 
 from . import main as cli
 
 _EPILOG = """\
 Columns: prompt, chosen, rejected (what trl.RewardTrainer and AutoTrain read),
-then comparison_id, source, annotators, votes, agreement, weight.
+margin (TRL's margin column from graded strength: slightly 1/3, clearly 2/3,
+much 1, ungraded 0; the mean over the winner's votes), then comparison_id,
+source, annotators, votes, agreement, weight, strengths, notes (rationale
+notes as "name: text | ..."), adjudicated.
 Comparisons whose votes resolve to a tie, both-bad, skip or a conflict are left
 out and counted. The file is written to a temp name and renamed into place.
 
@@ -24,6 +28,9 @@ examples:
   duelist export pairs.parquet --policy unanimous
   duelist export pairs.jsonl --policy weighted   # reliability-weighted votes
   duelist export hf_pairs --format hf      # then datasets.load_from_disk("hf_pairs")
+  duelist export pairs.jsonl --policy adjudicated   # a lead's decisions first, then majority
+  duelist export pairs.jsonl --policy adjudicated:weighted
+  duelist export sky.jsonl --search "sky" --annotator alice --status disputed
 """
 
 
@@ -40,9 +47,30 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "no extension means hf)")
     p.add_argument("--policy", default="majority", metavar="POLICY",
                    help="how several annotators' votes resolve: majority (default), "
-                        "unanimous, or weighted (by annotator reliability from gold items "
-                        "and agreement)")
+                        "unanimous, weighted (by annotator reliability from gold items "
+                        "and agreement), or adjudicated[:POLICY] (a lead's decision from "
+                        "'duelist review' where there is one, else POLICY, default majority)")
+    add_filter_options(p)
     p.set_defaults(func=run)
+
+
+def add_filter_options(p: argparse.ArgumentParser) -> None:
+    """Search and filter flags (export and review share them)."""
+    g = p.add_argument_group("search and filter")
+    g.add_argument("--search", default="", metavar="TEXT",
+                   help="only comparisons whose prompt or a response contains TEXT")
+    g.add_argument("--annotator", metavar="NAME", help="only comparisons NAME judged")
+    g.add_argument("--status", choices=STATUSES,
+                   help="only unjudged, judged, skipped or disputed comparisons")
+    g.add_argument("--gold", dest="gold", action="store_const", const=True, default=None,
+                   help="only gold items")
+    g.add_argument("--no-gold", dest="gold", action="store_const", const=False,
+                   help="only items without a gold answer")
+
+
+def search_filter(args: argparse.Namespace) -> SearchFilter:
+    return SearchFilter(text=args.search or "", annotator=args.annotator, status=args.status,
+                        gold=args.gold)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,8 +79,14 @@ def run(args: argparse.Namespace) -> int:
     _refuse_database_target(out, Path(args.db))
     if not Path(args.db).exists():
         raise StoreError(f"{args.db}: no such database; run 'duelist import' first")
+    wanted = search_filter(args)
     with Store.open(args.db) as store:
         resolution = resolve_pairs(store, policy=args.policy)
+        if not wanted.is_empty():
+            keep = set(store.search_comparison_ids(wanted))
+            resolution.pairs = [p for p in resolution.pairs if p.comparison_id in keep]
+            resolution.counts["pairs"] = len(resolution.pairs)
+            print(f"filter kept {len(resolution.pairs)} pairs of {len(keep)} matching comparisons")
     if not resolution.pairs:
         raise DuelistError(f"nothing to export: {resolution.summary()}")
     export_pairs(resolution.pairs, out, fmt)

@@ -61,6 +61,12 @@ def add_column_options(p: argparse.ArgumentParser) -> None:
                    help="A/B winner, shape e (default: winner)")
     g.add_argument("--gold-column", dest="gold", metavar="COL",
                    help="known answer (a/b/tie/both_bad) for quality checks (default: gold)")
+    g.add_argument("--margin-column", dest="margin", metavar="COL",
+                   help="TRL margin (number >= 0) of a judged row, shapes c/e; stored as the "
+                        "nearest strength (default: margin)")
+    g.add_argument("--strength-column", dest="strength", metavar="COL",
+                   help="how much better the winner was: 1-3 or slightly/clearly/much, "
+                        "shapes c/e (default: strength)")
 
 
 def column_map(args: argparse.Namespace) -> ColumnMap:

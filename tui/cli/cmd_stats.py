@@ -10,6 +10,7 @@ from typing import Any
 
 from duelist.engine.stats import build_stats
 from duelist.store import Store, StoreError
+from duelist.tui.judgements_format import render_judgements
 from duelist.tui.quality_format import render_quality
 from duelist.tui.sanitize import clean
 
@@ -69,6 +70,7 @@ def _sources_block(d: dict[str, Any]) -> list[str]:
 
 RENDERERS["sources"] = _sources_block
 RENDERERS["quality"] = render_quality
+RENDERERS["judgements"] = render_judgements
 
 
 def render(stats: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ from duelist.store import StoreError
 # Subcommand modules, in the order --help lists them. Each has register(subparsers).
 COMMANDS = [
     "annotate", "demo", "import", "export", "stats", "train", "rank", "score", "eval",
-    "merge", "llm", "serve", "web",
+    "merge", "llm", "review", "serve", "web",
 ]
 DEFAULT_COMMAND = "annotate"
 

@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from duelist.store import Comparison, Store
 from duelist.tui.sanitize import display, one_line
+from duelist.tui.screens.strength import LEVELS, StrengthScreen
 from duelist.tui.session import Pick, Progress, Session, shown_choice
 from duelist.tui.widgets.key_hints import KeyHints
 from duelist.tui.widgets.progress_panel import ProgressPanel
@@ -46,6 +47,13 @@ class AnnotateScreen(Screen[None]):
                 tooltip="A (left) is better"),
         Binding("2,b,right", "pick('right')", "B better", key_display="2/b/→",
                 tooltip="B (right) is better"),
+        # Graded picks (issue 17): Shift+1 / Shift+2, then 1-3 for how much better.
+        Binding("exclamation_mark", "pick_graded('left')", "A better, graded", show=False,
+                key_display="!", tooltip="A (left) is better; then 1 slightly, 2 clearly, 3 much"),
+        Binding("at", "pick_graded('right')", "B better, graded", show=False, key_display="@",
+                tooltip="B (right) is better; then 1 slightly, 2 clearly, 3 much"),
+        Binding("slash", "search", "Search", show=False, key_display="/",
+                tooltip="Search: text, annotator:, status:, gold:, uncertain: (as in less)"),
         Binding("t", "pick('tie')", "Tie", tooltip="Tie: equally good"),
         Binding("x", "pick('both_bad')", "Both bad", tooltip="Both responses are bad"),
         Binding("s", "pick('skip')", "Skip", tooltip="Skip: cannot judge this one"),
@@ -149,8 +157,10 @@ class AnnotateScreen(Screen[None]):
     def _status(self) -> None:
         s, item = self.session, self.session.current
         parts = []
-        if item is not None and item.id in s.judged:
-            parts.append(f"judged: {shown_choice(s.judged[item.id].choice, s.swapped(item.id))}")
+        if item is not None and item.id in s.judged and not s.is_repeat:
+            judged = s.judged[item.id]
+            graded = f", {LEVELS[judged.strength]} better" if judged.strength in LEVELS else ""
+            parts.append(f"judged: {shown_choice(judged.choice, s.swapped(item.id))}{graded}")
         note = s.note_for_current()
         if note:
             parts.append(f"note: {one_line(note, 60)}")
@@ -191,14 +201,28 @@ class AnnotateScreen(Screen[None]):
         self.query_one(TopBar).saved = text
 
     # ---- actions -------------------------------------------------------------
-    def action_pick(self, pick: Pick) -> None:
+    def action_pick(self, pick: Pick, strength: int | None = None) -> None:
         if self.session.current is None:
             self.notify("Nothing to judge here.", markup=False)
             return
         elapsed = (time.monotonic() - self._shown_at) * 1000
-        ann = self.session.judge(pick, int(elapsed) if self.stamp_timing else 1)
+        ann = self.session.judge(pick, int(elapsed) if self.stamp_timing else 1, strength)
         self._saved(f"✓ saved #{ann.id}")  # only after the COMMIT returned
         self._show(self.session.current)
+
+    def action_pick_graded(self, pick: Pick) -> None:
+        """`!`/`@`: ask how much better (screens/strength.py), then judge as `pick`."""
+        if self.session.current is None:
+            self.notify("Nothing to judge here.", markup=False)
+            return
+        shown_at = self._shown_at  # the decision time ends at the graded key, not the level
+
+        def done(level: int | None) -> None:
+            if level is not None and self.session.current is not None:
+                self._shown_at = shown_at
+                self.action_pick(pick, level)
+
+        self.app.push_screen(StrengthScreen("A (left)" if pick == "left" else "B (right)"), done)
 
     @on(ResponsePanel.Picked)
     def _clicked(self, event: ResponsePanel.Picked) -> None:
@@ -239,6 +263,12 @@ class AnnotateScreen(Screen[None]):
             self._status()
 
         self.app.push_screen(NoteScreen(self.session.note_for_current()), done)
+
+    def action_search(self) -> None:
+        """`/`: jump to the next comparison matching the search (tui/search_jump.py)."""
+        from duelist.tui.search_jump import search
+
+        search(self)
 
     def action_scroll(self, lines: int) -> None:
         """Scroll both responses together: comparing them line by line is the job."""

@@ -59,6 +59,7 @@ SCREENS: list[AppScreen] = [
     AppScreen("H", "runs", "Training runs and models", "duelist.tui.screens.history:HistoryScreen"),
     AppScreen("S", "stats", "Annotation quality", "duelist.tui.screens.stats:StatsScreen"),
     AppScreen("R", "rank", "Rank responses with the reward model", "duelist.tui.screens.rank:RankScreen"),
+    AppScreen("V", "review", "Review and adjudicate disagreements", "duelist.tui.screens.review:ReviewScreen"),
 ]
 # ---------------------------------------------------------------------------------
 

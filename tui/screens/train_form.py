@@ -70,6 +70,8 @@ class TrainFormScreen(Screen[None]):
                     yield Input(_show(getattr(form, name)), id=f"f-{name}")
                 yield Label("LoRA (PEFT)")
                 yield Switch(value=form.peft, id="f-peft")
+                yield Label("Margin loss (strength)")
+                yield Switch(value=form.use_margin, id="f-use-margin")
             yield Static(Text("Counting usable pairs…"), id="train-pairs")
             yield Static(id="train-message")
             yield Static(Text("Enter (or ctrl+s) starts training · Esc goes back · the run "
@@ -110,6 +112,7 @@ class TrainFormScreen(Screen[None]):
                 raise DuelistError(f"{label}: {raw!r} is not a valid "
                                    f"{'number' if parse is not str else 'value'}") from None
         values["peft"] = self.query_one("#f-peft", Switch).value
+        values["use_margin"] = self.query_one("#f-use-margin", Switch).value
         return rl.TrainForm(**values).check()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
