@@ -6,7 +6,11 @@ Why it is safe to run again and again:
 - a judgement is identified by (comparison hash, annotator, created_at, choice
   in the target's orientation, shown_swapped); one already present is not added
   again, so a second merge of the same files adds nothing. If the source has
-  since undone it, the undo is carried over (undo never deletes).
+  since undone it, the undo is carried over (undo never deletes);
+- a lead's adjudication likewise by (comparison hash, adjudicator, created_at,
+  choice), and a self-consistency repeat by (the judgement it repeats, created_at):
+  both travel with the judgements, so a merged project keeps its decisions and its
+  self-agreement figures.
 
 Orientation: when the target keeps a comparison flipped relative to a source,
 the judgement's 'a'/'b' and its `shown_swapped` flag are flipped too, so both
@@ -40,6 +44,8 @@ class MergeReport:
     annotations_seen: int = 0
     annotations_added: int = 0
     undos_carried: int = 0
+    adjudications_added: int = 0
+    repeats_added: int = 0
 
 
 def flip_choice(choice: str | None) -> str | None:
@@ -98,6 +104,7 @@ def _merge_one(target, src: str, db, existing: dict, report: MergeReport,
             progress(src, done, total)
     if progress and total == 0:
         progress(src, 0, 0)
+    target_ids: dict[int, int] = {}  # source judgement id -> target judgement id
     for row in db.query("SELECT * FROM annotations ORDER BY id"):
         report.annotations_seen += 1
         if row["comparison_id"] not in placed:
@@ -109,6 +116,7 @@ def _merge_one(target, src: str, db, existing: dict, report: MergeReport,
         key = (h, row["annotator"], row["created_at"], choice, swapped)
         if key in existing:
             ann_id, undone = existing[key]
+            target_ids[row["id"]] = ann_id
             if row["undone"] and not undone:
                 conn.execute("UPDATE annotations SET undone = 1, undone_at = ? WHERE id = ?",
                              (row["undone_at"], ann_id))
@@ -123,7 +131,61 @@ def _merge_one(target, src: str, db, existing: dict, report: MergeReport,
              row["session_id"], row["created_at"], row["undone"], row["undone_at"],
              row.get("strength") if choice in ("a", "b") else None))
         existing[key] = (cur.lastrowid, row["undone"])
+        target_ids[row["id"]] = int(cur.lastrowid)
         report.annotations_added += 1
+    _merge_adjudications(conn, db, placed, report)
+    _merge_repeats(conn, db, placed, target_ids, report)
+
+
+def _has_table(db, name: str) -> bool:
+    """A source written before a table existed (older schema) simply has none of it."""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                      (name,)).fetchone() is not None
+
+
+def _merge_adjudications(conn, db, placed: dict, report: MergeReport) -> None:
+    if not _has_table(db, "adjudications"):
+        return
+    have = {tuple(r) for r in conn.execute(
+        "SELECT c.hash, j.adjudicator, j.created_at, j.choice FROM adjudications j "
+        "JOIN comparisons c ON c.id = j.comparison_id")}
+    for row in db.query("SELECT * FROM adjudications ORDER BY id"):
+        tid, flipped, h = placed[row["comparison_id"]]
+        choice = flip_choice(row["choice"]) if flipped else row["choice"]
+        key = (h, row["adjudicator"], row["created_at"], choice)
+        if key in have:
+            if row["undone"]:  # an undo made in the source after an earlier merge
+                conn.execute("UPDATE adjudications SET undone = 1 WHERE comparison_id = ? AND "
+                             "adjudicator = ? AND created_at = ? AND choice = ?",
+                             (tid, row["adjudicator"], row["created_at"], choice))
+            continue
+        conn.execute(
+            "INSERT INTO adjudications (comparison_id, adjudicator, choice, strength, note, "
+            "created_at, undone) VALUES (?,?,?,?,?,?,?)",
+            (tid, row["adjudicator"], choice, row["strength"], row["note"], row["created_at"],
+             row["undone"]))
+        have.add(key)
+        report.adjudications_added += 1
+
+
+def _merge_repeats(conn, db, placed: dict, target_ids: dict[int, int],
+                   report: MergeReport) -> None:
+    if not _has_table(db, "repeats"):
+        return
+    have = {tuple(r) for r in conn.execute("SELECT original_id, created_at FROM repeats")}
+    for row in db.query("SELECT * FROM repeats ORDER BY id"):
+        original = target_ids.get(row["original_id"])
+        if original is None or (original, row["created_at"]) in have:
+            continue
+        tid, flipped, _ = placed[row["comparison_id"]]
+        choice = flip_choice(row["choice"]) if flipped else row["choice"]
+        conn.execute(
+            "INSERT INTO repeats (original_id, comparison_id, annotator, choice, shown_swapped, "
+            "duration_ms, session_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (original, tid, row["annotator"], choice, int(bool(row["shown_swapped"]) != flipped),
+             row["duration_ms"], row["session_id"], row["created_at"]))
+        have.add((original, row["created_at"]))
+        report.repeats_added += 1
 
 
 class MergeMixin:

@@ -132,3 +132,28 @@ def test_cli_merge(tmp_path, two_dbs, capsys):
     assert main(["merge", str(missing), "-o", str(other)]) == 2
     assert "nope.db: no such database" in capsys.readouterr().err
     assert not other.exists()
+
+
+def test_adjudications_and_repeats_travel_with_the_judgements(tmp_path, two_dbs):
+    """A lead's decisions and the self-consistency repeats are part of a project: a
+    merge keeps them (in the target's orientation) and a second merge adds nothing."""
+    _, bob = two_dbs
+    with Store.open(bob) as s:
+        q1 = next(c for c in s.iter_comparisons() if c.prompt == "q1")  # flipped vs alice
+        s.add_adjudication(q1.id, "lead", "b", strength=3, note="B is right")
+        undone = s.add_adjudication(q1.id, "lead", "tie")
+        s.undo_adjudication(undone.id)
+        original = s.annotations_for(comparison_id=q1.id)[0]
+        s.add_repeat(original.id, "a", shown_swapped=False)
+    target = tmp_path / "team.db"
+    with Store.open(target) as t:
+        first = t.merge_from([str(two_dbs[0]), str(bob)])
+        again = t.merge_from([str(two_dbs[0]), str(bob)])
+        q1t = next(c for c in t.iter_comparisons() if c.prompt == "q1")
+        adj = t.adjudication_for(q1t.id)
+        pairs = t.repeat_pairs()
+    assert (first.adjudications_added, first.repeats_added) == (2, 1)
+    assert (again.adjudications_added, again.repeats_added) == (0, 0)
+    assert q1t.response_a == "good"  # alice's orientation came first
+    assert adj is not None and (adj.choice, adj.strength, adj.note) == ("a", 3, "B is right")
+    assert [(p.annotator, p.original, p.repeat) for p in pairs] == [("bob", "a", "b")]

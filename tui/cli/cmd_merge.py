@@ -74,5 +74,8 @@ def run(args: argparse.Namespace) -> int:
           f"+{report.annotations_added} judgements "
           f"({report.annotations_seen - report.annotations_added} already there"
           + (f", {report.undos_carried} undos carried over" if report.undos_carried else "")
-          + f"); now {counts.comparisons} comparisons, {counts.annotations} live judgements")
+          + ")"
+          + (f", +{report.adjudications_added} adjudications" if report.adjudications_added else "")
+          + (f", +{report.repeats_added} repeats" if report.repeats_added else "")
+          + f"; now {counts.comparisons} comparisons, {counts.annotations} live judgements")
     return 0
