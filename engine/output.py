@@ -42,6 +42,10 @@ def library_versions() -> dict[str, str]:
 def atomic_dir(target: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temp dir; on success it replaces `target` in one rename, on error it vanishes."""
     target = Path(target).resolve()
+    if target.exists() and not target.is_dir():
+        # A file (the project database, a data file) is never a model: never move it aside.
+        raise DuelistError(f"'{target}' is an existing file, not a model directory; refusing "
+                           "to replace it. Choose another --project-name")
     if overwrite and target.is_dir() and not _replaceable(target):
         # Replacing means deleting the old dir: never do that to a folder that is not a
         # model (the project folder, a data folder picked as --project-name by mistake).
