@@ -279,7 +279,12 @@ def check_output_paths(project_root: str, name: str) -> None:
         if not where.is_relative_to(root) or where == root:
             raise ParamsError(f"--project-name {name!r} leads outside the project folder "
                               f"(through a symbolic link, to '{where}')")
-        if where.exists() and not where.is_dir():
+        try:
+            is_file = where.exists() and not where.is_dir()
+        except OSError as exc:  # a name too long for the file system, a loop
+            raise ParamsError(f"--project-name {name!r} cannot be used here "
+                              f"({exc.strerror or exc})") from None
+        if is_file:
             raise ParamsError(f"--project-name {name!r}: '{where}' is an existing file, not a "
                               "model folder; refusing to replace it. Choose another name")
 
