@@ -8,13 +8,12 @@ length (a reward that mostly measures length rewards verbosity, whatever its acc
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from duelist.engine.errors import InputError
 
 from . import scoring_opts as so
+from .textout import dumps, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,8 +51,7 @@ def run(args: argparse.Namespace) -> int:
     with so.progress_bar("scoring pairs", enabled=not args.no_progress) as progress:
         report = evaluate(model, pairs, calibration=calibration, progress=progress)
     if args.json:
-        json.dump(report.as_dict(), sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        say(dumps(report.as_dict(), indent=1))
         return 0
     cal_line = (f"{_fmt(report.ece_calibrated)} (temperature {report.temperature:.3f})"
                 if report.temperature is not None else "n/a (no calibration.json in the model dir)")
@@ -69,5 +67,5 @@ def run(args: argparse.Namespace) -> int:
         f"spearman {_fmt(report.length_spearman, '+.3f')} (reward vs characters)",
         f"longer wins      {report.longer_wins:.1%} of pairs with different lengths",
     ]
-    print("\n".join(lines))
+    say("\n".join(lines))
     return 0

@@ -12,6 +12,7 @@ from duelist.engine.resolve import resolve_pairs
 from duelist.store import Store, StoreError
 
 from . import main as cli
+from .textout import say
 
 _EPILOG = """\
 Columns: prompt, chosen, rejected (what trl.RewardTrainer and AutoTrain read),
@@ -56,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
     if not resolution.pairs:
         raise DuelistError(f"nothing to export: {resolution.summary()}")
     export_pairs(resolution.pairs, out, fmt)
-    print(f"wrote {len(resolution.pairs)} pairs to {out} ({fmt}, policy {args.policy})")
-    print(resolution.summary())
+    say(f"wrote {len(resolution.pairs)} pairs to {out} ({fmt}, policy {args.policy})")
+    say(resolution.summary())
     return 0
 
 

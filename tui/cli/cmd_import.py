@@ -17,6 +17,7 @@ from duelist.engine.ingest.importer import import_files, plural
 from duelist.store import Store
 
 from . import main as cli
+from .textout import say
 
 PROGRESS_MIN_BYTES = 4 << 20  # smaller files finish before a bar is worth drawing
 
@@ -138,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         summary = import_files(store, args.files, options, progress_for)
     for info in summary.files:
         extra = f"; ignored columns: {', '.join(info.ignored)}" if info.ignored else ""
-        print(f"{info.path}: {plural(info.rows, 'row')}, shape {info.shape}, "
+        say(f"{info.path}: {plural(info.rows, 'row')}, shape {info.shape}, "
               f"{plural(info.items, 'comparison')}{extra}")
-    print(summary.line())
+    say(summary.line())
     return 0

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from duelist.store import Store, StoreError
 
+from .textout import say
+
 _EPILOG = """\
 Comparisons are matched by content (the pair in either order is one comparison),
 judgements keep their annotator ids and undo marks, and running the same merge
@@ -67,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
         report = target.merge_from(args.sources, progress)
         counts = target.counts()
     for src in report.sources:
-        print(f"merged {src}")
-    print(f"{args.output}: +{report.comparisons_added} comparisons "
+        say(f"merged {src}")
+    say(f"{args.output}: +{report.comparisons_added} comparisons "
           f"({report.comparisons_seen - report.comparisons_added} already there, "
           f"{report.flipped} stored the other way round), "
           f"+{report.annotations_added} judgements "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from duelist.tui.quality_format import render_quality
 from duelist.tui.sanitize import clean
 
 from . import main as cli
+from .textout import dumps, say
 
 Renderer = Callable[[dict[str, Any]], list[str]]
 RENDERERS: dict[str, Renderer] = {}
@@ -90,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
     with Store.open(args.db) as store:
         stats = build_stats(store)
     if args.json:
-        print(json.dumps({"db": str(args.db), **stats}, ensure_ascii=False))
+        print(dumps({"db": str(args.db), **stats}))
     else:
-        print(f"database     {args.db}")
-        print(render(stats))
+        say(f"database     {args.db}")
+        say(render(stats))
     return 0
