@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         model = so.load_model_set(args)
     if args.calibrated:
         temperature_of(model, True)  # no calibration: fail now, not after scoring
-    with so.progress_bar(f"scoring {len(job.texts)} responses",
+    with so.progress_bar(f"scoring {job.n_texts} responses",
                          enabled=not args.no_progress) as progress:
         summary = score_file.run(model, job, calibrated=args.calibrated, progress=progress)
     say(f"scored {summary.responses} responses in {summary.rows} rows with "
