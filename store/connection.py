@@ -14,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 import time
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
@@ -70,6 +72,9 @@ def _check_file(path: Path) -> None:
         if not path.parent.exists():
             raise StoreError(f"{path}: folder {path.parent} does not exist")
         return
+    if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the open forever
+        raise NotADatabaseError(f"{path}: is not a regular file (a pipe, socket or device), "
+                                "not a Duelist database file")
     key = _file_key(path)
     if key is not None and _OPEN_FILES[key] > 0:
         return  # already open through SQLite here: re-reading it would drop our locks
@@ -96,8 +101,11 @@ def connect(path: str | Path, *, readonly: bool = False) -> Database:
     if readonly:
         if not p.exists():
             raise StoreError(f"{p}: no such database")
-        conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                               check_same_thread=False)
+        # On read-only media SQLite cannot create the -shm file a WAL reader needs;
+        # `immutable=1` reads the file as it is (nobody can write it there anyway).
+        flags = "mode=ro" if os.access(p.parent, os.W_OK) else "mode=ro&immutable=1"
+        conn = sqlite3.connect(f"file:{quote(str(p.resolve()))}?{flags}", uri=True,
+                               timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     else:
         try:
             conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)

@@ -67,7 +67,7 @@ def test_train_cli_with_the_database_as_project_name_keeps_it(
     code, _, err = run(capsys, "import", "--db", "duelist.db", "p.jsonl")
     assert code == 0
     before = (tmp_path / "duelist.db").read_bytes()
-    code, out, err = run(capsys, "train", "--db", "duelist.db", "--project-name", "duelist.db")
+    code, _out, err = run(capsys, "train", "--db", "duelist.db", "--project-name", "duelist.db")
     assert code == 2 and "existing file" in err and err.count("\n") == 1
     assert (tmp_path / "duelist.db").read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["duelist.db", "p.jsonl"]

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     _refuse_database_target(out, Path(args.db))
     if not Path(args.db).exists():
         raise StoreError(f"{args.db}: no such database; run 'duelist import' first")
-    with Store.open(args.db) as store:
+    with Store.open_for_reading(args.db) as store:
         resolution = resolve_pairs(store, policy=args.policy)
     if not resolution.pairs:
         raise DuelistError(f"nothing to export: {resolution.summary()}")

@@ -15,6 +15,7 @@ from duelist.engine.ingest import FORMATS, SHAPES, ColumnMap, ReadOptions
 from duelist.engine.ingest.columns import SHAPE_ALIASES
 from duelist.engine.ingest.importer import import_files, plural
 from duelist.store import Store
+from duelist.store.cleanup import removed_if_failed_new
 
 from . import main as cli
 from .textout import say
@@ -135,7 +136,8 @@ def _progress_bars(enabled: bool) -> Iterator:
 
 def run(args: argparse.Namespace) -> int:
     options = read_options(args)
-    with Store.open(args.db) as store, _progress_bars(True) as progress_for:
+    with removed_if_failed_new(args.db), Store.open(args.db) as store, \
+            _progress_bars(True) as progress_for:
         summary = import_files(store, args.files, options, progress_for)
     for info in summary.files:
         extra = f"; ignored columns: {', '.join(info.ignored)}" if info.ignored else ""

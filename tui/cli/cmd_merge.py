@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from duelist.store import Store, StoreError
+from duelist.store.cleanup import removed_if_failed_new
 
 from .textout import say
 
@@ -65,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     for src in args.sources:  # before the output is created, so a typo leaves no file behind
         if not Path(src).is_file():
             raise StoreError(f"{src}: no such database")
-    with Store.open(args.output) as target, _progress() as progress:
+    with removed_if_failed_new(args.output), Store.open(args.output) as target, \
+            _progress() as progress:
         report = target.merge_from(args.sources, progress)
         counts = target.counts()
     for src in report.sources:

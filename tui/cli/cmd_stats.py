@@ -87,7 +87,7 @@ def render(stats: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         raise StoreError(f"{args.db}: no such database; run 'duelist import' first")
-    with Store.open(args.db) as store:
+    with Store.open_for_reading(args.db) as store:
         stats = build_stats(store)
     if args.json:
         print(dumps({"db": str(args.db), **stats}))
