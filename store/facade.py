@@ -18,6 +18,7 @@ from .bulk import BulkImportMixin
 from .claims import ClaimsMixin
 from .comparisons import ComparisonsMixin
 from .connection import connect, write_transaction
+from .import_sources import ImportSourcesMixin
 from .merge import MergeMixin
 from .quality import QualityMixin
 from .records import Counts
@@ -28,7 +29,7 @@ from .settings import SettingsMixin
 from .stats import StatsMixin
 
 
-class Store(ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin,
+class Store(ImportSourcesMixin, ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin,
             ClaimsMixin, QualityMixin, MergeMixin, BulkImportMixin,
             StatsMixin):
     """A Duelist project database. Open with `Store.open(path)`."""

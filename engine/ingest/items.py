@@ -66,6 +66,8 @@ class FileInfo:
     items: int = 0
     ignored: list[str] = field(default_factory=list)
     skipped: int = 0  # rows left out for an empty text (with skip_empty)
+    annotator: str = ""  # who the file's judgements are recorded as (import only)
+    note: str = ""  # how that name was chosen, when it is not simply import:<file name>
 
 
 def iter_items(path: Path, options: ReadOptions, info: FileInfo | None = None,

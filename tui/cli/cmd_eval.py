@@ -8,6 +8,7 @@ length (a reward that mostly measures length rewards verbosity, whatever its acc
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from duelist.engine.errors import InputError
@@ -37,12 +38,16 @@ def _fmt(value: float | None, spec: str = ".4f") -> str:
 
 def run(args: argparse.Namespace) -> int:
     from duelist.engine.evaluate import evaluate
-    from duelist.engine.ingest import read_pairs
+    from duelist.engine.ingest import FileInfo, read_pairs
 
     if not args.data.exists():
         raise InputError("no such file", path=str(args.data))
+    info = FileInfo(str(args.data))
     pairs = read_pairs(args.data, args.prompt_text_column, args.text_column,
-                       args.rejected_text_column)
+                       args.rejected_text_column, info=info)
+    if info.skipped:  # import refuses such rows; eval leaves them out, and says so
+        say(f"{args.data}: {info.skipped} row{'s' if info.skipped != 1 else ''} with an empty "
+            "text left out of the evaluation", file=sys.stderr)
     if not pairs:
         raise InputError("no preference pairs to evaluate", path=str(args.data))
     with so.loading("model"):

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from duelist.engine.errors import InputError
 from duelist.engine.ingest import FORMATS, SHAPES, ColumnMap, ReadOptions
 from duelist.engine.ingest.columns import SHAPE_ALIASES
 from duelist.engine.ingest.importer import import_files, plural
@@ -139,9 +140,16 @@ def run(args: argparse.Namespace) -> int:
     with removed_if_failed_new(args.db), Store.open(args.db) as store, \
             _progress_bars(True) as progress_for:
         summary = import_files(store, args.files, options, progress_for)
+        if summary.comparisons == 0:  # inside: a new, empty database is removed again
+            raise InputError("the files yield no comparisons (ratings need two different "
+                             "scores for one prompt); nothing was imported",
+                             path=", ".join(str(f) for f in args.files))
     for info in summary.files:
         extra = f"; ignored columns: {', '.join(info.ignored)}" if info.ignored else ""
+        judged = f"; judgements by {info.annotator}" if info.annotator else ""
         say(f"{info.path}: {plural(info.rows, 'row')}, shape {info.shape}, "
-              f"{plural(info.items, 'comparison')}{extra}")
+            f"{plural(info.items, 'comparison')}{judged}{extra}")
+        if info.note:
+            say(f"{info.path}: {info.note}")
     say(summary.line())
     return 0
