@@ -121,7 +121,7 @@ def test_tool_call_message_with_null_content_is_accepted(tmp_path: Path, capsys)
                                                     "arguments": "{\"city\": \"Oslo\"}"}}]},
               {"role": "tool", "content": "12C"}]
     db = tmp_path / "x.db"
-    code, out, err = run(capsys, "import", "--db", db,
+    code, _out, err = run(capsys, "import", "--db", db,
                          write_rows(tmp_path / "d.jsonl", [{"prompt": prompt, "chosen": "a",
                                                             "rejected": "b"}]))
     assert code == 0, err
