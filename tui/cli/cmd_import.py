@@ -15,6 +15,7 @@ from duelist.engine.errors import InputError
 from duelist.engine.ingest import FORMATS, SHAPES, ColumnMap, ReadOptions
 from duelist.engine.ingest.columns import SHAPE_ALIASES
 from duelist.engine.ingest.importer import import_files, plural
+from duelist.engine.ingest.items import MAX_RESPONSES
 from duelist.store import Store
 from duelist.store.cleanup import removed_if_failed_new
 
@@ -89,11 +90,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--pairs-per-prompt", type=_positive, metavar="N",
                    help="shape b: sample N pairs per prompt instead of all pairs")
     g.add_argument("--seed", type=int, default=0, help="seed for --pairs-per-prompt (default: 0)")
+    g.add_argument("--max-responses", type=_non_negative, default=MAX_RESPONSES, metavar="N",
+                   help=f"shape b: refuse a row with more than N responses unless "
+                        f"--pairs-per-prompt samples it; 0 lifts the cap (default: "
+                        f"{MAX_RESPONSES}, i.e. {MAX_RESPONSES * (MAX_RESPONSES - 1) // 2:,} "
+                        "pairs per row)")
     g.add_argument("--all-ordered-pairs", action="store_true",
                    help="shape d: every pair with different scores, not just best vs worst")
     g.add_argument("--skip-empty", action="store_true",
                    help="leave out rows with an empty text instead of failing")
     p.set_defaults(func=run)
+
+
+def _non_negative(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return n
 
 
 def _positive(value: str) -> int:
@@ -106,7 +119,8 @@ def _positive(value: str) -> int:
 def read_options(args: argparse.Namespace) -> ReadOptions:
     return ReadOptions(columns=column_map(args), shape=args.shape, fmt=args.fmt,
                        pairs_per_prompt=args.pairs_per_prompt, seed=args.seed,
-                       all_ordered_pairs=args.all_ordered_pairs, skip_empty=args.skip_empty)
+                       all_ordered_pairs=args.all_ordered_pairs, skip_empty=args.skip_empty,
+                       max_responses=args.max_responses)
 
 
 @contextlib.contextmanager
