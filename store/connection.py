@@ -15,6 +15,7 @@ import contextlib
 import os
 import sqlite3
 import stat
+import threading
 import time
 import weakref
 from collections import Counter
@@ -232,6 +233,40 @@ def translate(exc: sqlite3.Error, where: str) -> StoreError:
     return StoreError(f"{where}: database error ({msg})")
 
 
+# Called with a one-line message when a write has waited LOCK_REPORT_S for another
+# process's lock, and again when it got the lock. The CLI sets it (stderr), so a
+# long lock is never a silent hang; None (the default) reports nothing.
+lock_wait_reporter: Callable[[str], None] | None = None
+LOCK_REPORT_S = 2.0
+
+
+class _LockWatch:
+    """Reports a write that waits for the lock (see `lock_wait_reporter`)."""
+
+    def __init__(self, where: str) -> None:
+        self.where, self.started = where, time.monotonic()
+        self.reported = False
+        self.timer: threading.Timer | None = None
+        if lock_wait_reporter is not None:
+            self.timer = threading.Timer(LOCK_REPORT_S, self._report)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _report(self) -> None:
+        reporter = lock_wait_reporter
+        if reporter is not None:
+            self.reported = True
+            reporter(f"{self.where}: waiting for another process to finish writing "
+                     "(the database is locked); still trying...")
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        reporter = lock_wait_reporter
+        if self.reported and reporter is not None:
+            reporter(f"{self.where}: got the lock after {time.monotonic() - self.started:.0f} s")
+
+
 @contextlib.contextmanager
 def write_transaction(db: Database, where: str) -> Iterator[Database]:
     """BEGIN IMMEDIATE ... COMMIT, retried while another writer holds the lock.
@@ -241,17 +276,21 @@ def write_transaction(db: Database, where: str) -> Iterator[Database]:
     """
     conn = db.conn
     delay = 0.01
-    for attempt in range(WRITE_RETRIES):
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
-                raise translate(exc, where) from None
-            if attempt == WRITE_RETRIES - 1:
-                raise translate(exc, where) from None
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+    watch = _LockWatch(where)
+    try:
+        for attempt in range(WRITE_RETRIES):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                    raise translate(exc, where) from None
+                if attempt == WRITE_RETRIES - 1:
+                    raise translate(exc, where) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+    finally:
+        watch.stop()
     try:
         yield db
         conn.execute("COMMIT")

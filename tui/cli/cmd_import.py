@@ -20,7 +20,7 @@ from duelist.store import Store
 from duelist.store.cleanup import removed_if_failed_new
 
 from . import main as cli
-from .textout import say
+from .textout import report_lock_waits, say
 
 PROGRESS_MIN_BYTES = 4 << 20  # smaller files finish before a bar is worth drawing
 
@@ -150,6 +150,7 @@ def _progress_bars(enabled: bool) -> Iterator:
 
 
 def run(args: argparse.Namespace) -> int:
+    report_lock_waits()
     options = read_options(args)
     with removed_if_failed_new(args.db), Store.open(args.db) as store, \
             _progress_bars(True) as progress_for:

@@ -14,7 +14,7 @@ from pathlib import Path
 from duelist.store import Store, StoreError
 from duelist.store.cleanup import removed_if_failed_new
 
-from .textout import say
+from .textout import report_lock_waits, say
 
 _EPILOG = """\
 Comparisons are matched by content (the pair in either order is one comparison),
@@ -61,6 +61,7 @@ def _progress() -> Iterator:
 
 
 def run(args: argparse.Namespace) -> int:
+    report_lock_waits()
     if len(set(args.sources)) != len(args.sources):
         raise StoreError("the same database is named twice; list each source once")
     for src in args.sources:  # before the output is created, so a typo leaves no file behind

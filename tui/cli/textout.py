@@ -59,3 +59,11 @@ def safe_streams() -> None:
         if reconfigure is not None:
             with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors="backslashreplace")
+
+
+def report_lock_waits() -> None:
+    """Say on stderr when a write waits for another process's lock (an import against a
+    long lock used to wait minutes in silence)."""
+    from duelist.store import connection
+
+    connection.lock_wait_reporter = lambda message: say(f"duelist: {message}", file=sys.stderr)
