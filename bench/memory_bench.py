@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,11 +23,15 @@ WORK = Path(os.environ.get("BENCH_TMP", tempfile.gettempdir())) / "duelist-memor
 CASES = ("csv_header", "responses_row", "parquet_big_texts", "score_file", "huge_response")
 
 
-def _rss_kib() -> int:
+def _status_kib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
+
+
+def _rss_kib() -> int:
+    return _status_kib("VmRSS")
 
 
 def _make_inputs() -> None:
@@ -68,6 +71,7 @@ def _child(case: str, mode: str) -> dict:
             from duelist.engine.ingest.readers import iter_csv
 
             list(iter_csv(WORK / "wide.csv"))
+        n = len(header)
     elif case == "responses_row":
         opts = items.ReadOptions(max_responses=0 if base else items.MAX_RESPONSES)
         try:
@@ -99,7 +103,8 @@ def _child(case: str, mode: str) -> dict:
         before = _rss_kib()
         t = time.perf_counter()
         n = len(enc.encode("prompt", text).input_ids)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent.
+    peak = _status_kib("VmHWM")
     return {"case": case, "mode": mode, "seconds": round(time.perf_counter() - t, 2),
             "peak_mib": round(peak / 1024), "added_mib": round((peak - before) / 1024),
             "result": n}
@@ -111,7 +116,10 @@ def main() -> None:
         print(json.dumps(_child(sys.argv[2], sys.argv[3])))
         return
     sys.path.insert(0, str(ROOT / "tests"))
-    _make_inputs()
+    if sys.argv[1:2] == ["--inputs"]:
+        _make_inputs()
+        return
+    subprocess.run([sys.executable, __file__, "--inputs"], check=True)
     cases = sys.argv[1:] or list(CASES)
     print(f"{'case':20} {'mode':9} {'seconds':>8} {'peak MiB':>9} {'added MiB':>10}  result")
     for case in cases:
