@@ -71,3 +71,18 @@ def test_train_cli_with_the_database_as_project_name_keeps_it(
     assert code == 2 and "existing file" in err and err.count("\n") == 1
     assert (tmp_path / "duelist.db").read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["duelist.db", "p.jsonl"]
+
+
+def test_train_that_fails_on_bad_data_leaves_no_run_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tiny_models import build_bert
+
+    model = build_bert(tmp_path / "base")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "todo.jsonl").write_text(  # comparisons still to judge: nothing to learn
+        '{"prompt": "p", "response_a": "a", "response_b": "b"}\n')
+    before = sorted(os.listdir(tmp_path))
+    code, _, err = run(capsys, "train", "--model", str(model), "--data-path", "todo.jsonl",
+                       "--project-name", "m", "--epochs", "1")
+    assert code == 2, err
+    assert sorted(os.listdir(tmp_path)) == before, "a failed train left files behind"
