@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelLoadError
+from .safe_read import read_json
 
 CALIBRATION_FILE = "calibration.json"
 # Outside these bounds a temperature means the validation set was degenerate
@@ -101,12 +102,12 @@ class Calibration:
     def load(cls, model_dir: str | Path) -> Calibration | None:
         """The model dir's calibration, or None when it was never calibrated."""
         path = Path(model_dir) / CALIBRATION_FILE
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             return None
         try:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            data: dict[str, Any] = read_json(path, inside=Path(model_dir))
             t = float(data["temperature"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, OverflowError) as exc:
             raise ModelLoadError(f"{path}: unreadable calibration ({exc})") from exc
         if not (math.isfinite(t) and t > 0):
             raise ModelLoadError(f"{path}: temperature must be a positive number, got {t}")

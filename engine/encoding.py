@@ -57,6 +57,20 @@ class Encoded:
         return out
 
 
+def _char_cap(tokenizer: Any, max_length: int) -> int:
+    """Characters of a text that can matter: `max_length` tokens of the longest token in
+    the vocabulary (byte-level vocabularies spell a byte as one character, so this is an
+    upper bound), doubled for slack. Cutting a text there changes no kept token."""
+    longest = 64
+    try:
+        vocab = tokenizer.get_vocab()
+        if vocab:
+            longest = max(len(t) for t in vocab) + 1
+    except Exception:
+        pass
+    return 2 * max_length * max(longest, 4)
+
+
 class PairEncoder:
     """Encodes (prompt, response) exactly the same way at train and score time."""
 
@@ -82,6 +96,7 @@ class PairEncoder:
                 and type(post).__name__ in {"TemplateProcessing", "BertProcessing", "RobertaProcessing"}
                 and tokenizer.sep_token is not None
             )
+        self._char_cap = _char_cap(tokenizer, max_length)
         if self._pair_template:
             self._n_special = self._backend.post_processor.num_special_tokens_to_add(True)
         else:
@@ -89,6 +104,14 @@ class PairEncoder:
             self._bos = [tokenizer.bos_token_id] if self._adds_bos() else []
             self._eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
             self._n_special = len(self._bos) + len(self._sep) + len(self._eos)
+
+    def _safe_cut(self, text: str, part: str) -> str:
+        """`part` (cut at a space) when it alone holds more tokens than can be kept, so
+        the kept tokens are the same; else the whole text (a giant word, e.g. one
+        [UNK] of 100,000 characters, where a cut would change the tokens)."""
+        if part.strip() and len(self._ids(part)) > self.max_length:
+            return part
+        return text
 
     @property
     def kind(self) -> str:
@@ -115,6 +138,14 @@ class PairEncoder:
         return max(0, room - keep_r), keep_r, True
 
     def encode(self, prompt: str, response: str) -> Encoded:
+        # A 5 MB response used to be tokenized whole (1.2 GB) before truncation. No kept
+        # token lies beyond `_char_cap` characters, so cut the texts there first.
+        cap = self._char_cap
+        if len(response) > cap:
+            response = self._safe_cut(response, response[:response.rfind(" ", 0, cap) + 1])
+        if len(prompt) > cap:
+            at = prompt.find(" ", len(prompt) - cap)
+            prompt = self._safe_cut(prompt, prompt[at:] if at >= 0 else "")
         if self._pair_template:
             return self._encode_template(prompt, response)
         p, r = self._ids(prompt), self._ids(response)

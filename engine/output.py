@@ -42,6 +42,10 @@ def library_versions() -> dict[str, str]:
 def atomic_dir(target: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temp dir; on success it replaces `target` in one rename, on error it vanishes."""
     target = Path(target).resolve()
+    if target.exists() and not target.is_dir():
+        # A file (the project database, a data file) is never a model: never move it aside.
+        raise DuelistError(f"'{target}' is an existing file, not a model directory; refusing "
+                           "to replace it. Choose another --project-name")
     if overwrite and target.is_dir() and not _replaceable(target):
         # Replacing means deleting the old dir: never do that to a folder that is not a
         # model (the project folder, a data folder picked as --project-name by mistake).
@@ -80,13 +84,25 @@ def write_meta(model_dir: Path, meta: dict[str, Any]) -> None:
 
 
 def read_meta(model_dir: str | Path) -> dict[str, Any]:
+    """The model dir's duelist.json ({} when there is none).
+
+    A FIFO, a link to /dev/zero, a link out of the folder or a huge file is refused
+    (it would hang or fill memory); so is anything but a JSON object."""
+    from .errors import ModelLoadError
+    from .safe_read import UnsafeFile, read_json
+
     path = Path(model_dir) / META_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
+        meta = read_json(path, inside=Path(model_dir))
+    except UnsafeFile as exc:
+        raise ModelLoadError(f"{META_FILE} cannot be read safely ({exc})") from None
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"'{path}' is corrupt ({' '.join(str(exc).split())})") from None
+    if not isinstance(meta, dict):
+        raise ModelLoadError(f"'{path}' is corrupt (not a JSON object)")
+    return meta
 
 
 def _fmt(value: Any) -> str:

@@ -174,6 +174,7 @@ class RewardParams:
         if self.save_steps is not None:
             _positive("save_steps", self.save_steps)
         check_project_name(self.project_name)
+        check_output_paths(self.project_root, self.project_name)
 
     def _validate_peft(self) -> None:
         if self.peft:
@@ -266,6 +267,30 @@ def check_project_name(name: str) -> None:
         # '.', './.', './/' ...: the model would be swapped in for the project folder itself
         raise ParamsError(f"--project-name {name!r} must name a folder inside the project, "
                           "not the project folder itself")
+
+
+def check_output_paths(project_root: str, name: str) -> None:
+    """The model dir and its run dir resolve (symlinks followed) inside the project
+    folder, and neither is an existing file.
+
+    Why: a textual check of the name is not enough. `--project-name duelist.db` names
+    the project database itself, and saving the model would rename it aside and
+    delete it; `--project-name link/model` with `link -> ../outside` writes outside.
+    """
+    root = Path(project_root).expanduser().resolve()
+    out = (root / name).resolve()
+    for where in (out, out.parent / f"{out.name}.run"):
+        if not where.is_relative_to(root) or where == root:
+            raise ParamsError(f"--project-name {name!r} leads outside the project folder "
+                              f"(through a symbolic link, to '{where}')")
+        try:
+            is_file = where.exists() and not where.is_dir()
+        except OSError as exc:  # a name too long for the file system, a loop
+            raise ParamsError(f"--project-name {name!r} cannot be used here "
+                              f"({exc.strerror or exc})") from None
+        if is_file:
+            raise ParamsError(f"--project-name {name!r}: '{where}' is an existing file, not a "
+                              "model folder; refusing to replace it. Choose another name")
 
 
 def _flag(name: str) -> str:

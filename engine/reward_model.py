@@ -74,6 +74,23 @@ def model_position_limit(model: Any) -> int:
     return int(limit) if limit else 1_000_000
 
 
+def _meta_max_length(meta: dict[str, Any], path: Path) -> int | None:
+    """encoding.max_length from duelist.json, checked: one line instead of a
+    ValueError/AttributeError deep in loading."""
+    enc = meta.get("encoding", {})
+    if enc is None:
+        return None
+    if not isinstance(enc, dict):
+        raise ModelLoadError(f"'{path / 'duelist.json'}': 'encoding' must be an object")
+    value = enc.get("max_length")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 8 <= value <= 10_000_000:
+        raise ModelLoadError(f"'{path / 'duelist.json'}': encoding.max_length must be a whole "
+                             f"number of tokens from 8 up, got {value!r}")
+    return value
+
+
 class RewardModel(ScoringMixin):
     """A reward model plus the encoder it was trained with."""
 
@@ -104,7 +121,7 @@ class RewardModel(ScoringMixin):
         if not path.is_dir():
             raise ModelLoadError(f"model directory '{path}' does not exist")
         meta = read_meta(path)
-        max_length = int(meta.get("encoding", {}).get("max_length") or 0) or None
+        max_length = _meta_max_length(meta, path)
         if (path / "adapter_config.json").exists():
             net, tok = _load_adapter(path, meta, trust_remote_code=trust_remote_code)
         else:
@@ -114,6 +131,9 @@ class RewardModel(ScoringMixin):
         if max_length is None:
             limit = getattr(tok, "model_max_length", DEFAULT_MAX_LENGTH) or DEFAULT_MAX_LENGTH
             max_length = min(int(limit), DEFAULT_MAX_LENGTH, model_position_limit(net))
+        # A duelist.json that asks for more positions than the model has would fail at the
+        # first long input with a tensor size error: score as training would have.
+        max_length = min(max_length, model_position_limit(net))
         # The GPU when there is one: `duelist score` and the RL reward function ran on the
         # CPU of a GPU machine before (found by bench/gpu_check.sh's design review).
         device = device or default_device()

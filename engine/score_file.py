@@ -9,16 +9,17 @@ Every input column is kept, in order; reward columns are appended:
   fitted temperature when `calibrated` (else T = 1).
 
 The output is written to a temp file beside OUT and renamed into place, so OUT is
-either the old file or the complete new one, never half written.
+either the old file or the complete new one, never half written. A column that the
+output would add and that the input already has is refused (never overwritten), and
+OUT's folder is checked for writability before the model loads.
+
+Memory is bounded by `CHUNK_ROWS` rows, not by the file: a first pass checks every
+row, the second scores and writes chunk by chunk (see score_writer.py).
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import os
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,12 @@ from .errors import InputError
 from .ingest import values
 from .ingest.readers import detect_format, iter_rows
 from .model_set import Progress, ScoreDetail, bt_prob, detail_of, temperature_of
+from .score_writer import ChunkWriter, SchemaCollector
+from .tmpfiles import atomic_file, check_writable
 
 AUTO_RESPONSE_COLUMNS = (("response",), ("chosen", "rejected"), ("response_a", "response_b"))
 WRITABLE = ("jsonl", "json", "csv", "tsv", "parquet")
+CHUNK_ROWS = 256  # rows scored and written at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,17 +44,9 @@ class ScoreSummary:
     out: str
 
 
-def read_table(path: Path, progress: Progress | None = None) -> tuple[str, list[dict[str, Any]]]:
-    fmt = detect_format(path)
-    if fmt not in WRITABLE:
-        raise InputError(f"'{fmt}' input cannot be scored in place; use JSONL, JSON, CSV or "
-                         "Parquet", path=str(path))
-    return fmt, [rec for _, rec in iter_rows(path, fmt, progress)]
-
-
-def pick_columns(rows: Sequence[dict[str, Any]], requested: Sequence[str] | None,
-                 path: str) -> list[str]:
-    keys = set(rows[0]) if rows else set()
+def pick_columns(keys: Sequence[str], requested: Sequence[str] | None, path: str) -> list[str]:
+    """The response columns: requested ones (each must exist), else the first auto option."""
+    keys = set(keys)
     if requested:
         for col in requested:
             if col not in keys:
@@ -70,29 +66,39 @@ def reward_column(col: str) -> str:
 
 @dataclass
 class ScoreJob:
-    """A validated input, ready to score: read and checked BEFORE any model loads, so a
-    bad file fails in one line without seconds of waiting."""
+    """A validated input, ready to score: every row checked BEFORE any model loads, so a
+    bad file fails in one line without seconds of waiting. Rows are not kept."""
 
     src: Path
+    in_fmt: str
     out: Path
     out_fmt: str
-    rows: list[dict[str, Any]]
+    prompt_column: str
     response_columns: list[str]
-    prompts: list[str]  # row-major: row 0's columns, then row 1's, ...
-    texts: list[str]
+    fields: list[str]  # every input column, in first-seen order
+    n_rows: int
+    n_texts: int
+    schema: Any = None  # Parquet output: one Arrow schema for all input columns
 
 
-def prepare(src: Path, out: Path, *, prompt_column: str = "prompt",
-            response_columns: Sequence[str] | None = None) -> ScoreJob:
-    in_fmt, rows = read_table(src)
-    out_fmt = output_format(out, in_fmt)
-    path = str(src)
-    if not rows:
-        raise InputError("file has no rows to score", path=path)
-    cols = pick_columns(rows, response_columns, path)
-    check_no_clash(rows, cols, path)
+def _chunks(src: Path, fmt: str) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    chunk: list[dict[str, Any]] = []
+    first = 1
+    for row_no, rec in iter_rows(src, fmt):
+        if not chunk:
+            first = row_no
+        chunk.append(rec)
+        if len(chunk) >= CHUNK_ROWS:
+            yield first, chunk
+            chunk = []
+    if chunk:
+        yield first, chunk
+
+
+def _texts(chunk: list[dict[str, Any]], first: int, prompt_column: str, cols: Sequence[str],
+           path: str) -> tuple[list[str], list[str]]:
     prompts, texts = [], []
-    for row_no, rec in enumerate(rows, 1):
+    for row_no, rec in enumerate(chunk, first):
         if prompt_column not in rec:
             raise InputError("missing prompt column", path=path, row=row_no, column=prompt_column)
         prompt, _ = values.prompt(rec[prompt_column], path, row_no, prompt_column)
@@ -101,38 +107,75 @@ def prepare(src: Path, out: Path, *, prompt_column: str = "prompt",
                 raise InputError("missing response column", path=path, row=row_no, column=col)
             prompts.append(prompt)
             texts.append(response_text(rec[col], path, row_no, col))
-    return ScoreJob(src, out, out_fmt, rows, cols, prompts, texts)
+    return prompts, texts
 
 
-def score_rows(model: Any, job: ScoreJob, *, calibrated: bool = False,
-               progress: Progress | None = None, normalize: bool = False) -> list[str]:
-    """Add reward columns to the job's rows in place; return the names added.
+def prepare(src: Path, out: Path, *, prompt_column: str = "prompt",
+            response_columns: Sequence[str] | None = None) -> ScoreJob:
+    in_fmt = detect_format(src)
+    if in_fmt not in WRITABLE:
+        raise InputError(f"'{in_fmt}' input cannot be scored in place; use JSONL, JSON, CSV or "
+                         "Parquet", path=str(src))
+    out_fmt = output_format(out, in_fmt)
+    _check_out(out)
+    path = str(src)
+    fields: dict[str, None] = {}
+    cols: list[str] | None = None
+    n_rows = n_texts = 0
+    schema = SchemaCollector(path) if out_fmt == "parquet" else None
+    for first, chunk in _chunks(src, in_fmt):
+        for rec in chunk:
+            fields.update(dict.fromkeys(rec))
+        if cols is None:
+            cols = pick_columns(list(chunk[0]), response_columns, path)
+        _, texts = _texts(chunk, first, prompt_column, cols, path)
+        n_rows += len(chunk)
+        n_texts += len(texts)
+        if schema is not None:
+            schema.add(chunk, list(fields), first)
+    if cols is None:
+        raise InputError("file has no rows to score", path=path)
+    check_no_clash(list(fields), cols, path)
+    return ScoreJob(src, in_fmt, out, out_fmt, prompt_column, cols, list(fields), n_rows,
+                    n_texts, schema.schema(list(fields)) if schema is not None else None)
 
-    `normalize`: reward columns become (reward - mean) / std with the model dir's saved
-    reward statistics (engine/rl/reward_stats.py); probabilities still use raw margins.
+
+def _check_out(out: Path) -> None:
+    try:
+        check_writable(out)
+    except OSError as exc:
+        raise InputError(f"cannot write the output here ({exc.strerror or exc}); nothing was "
+                         "scored", path=str(out)) from None
+
+
+def score_chunk(model: Any, rows: list[dict[str, Any]], prompts: list[str], texts: list[str],
+                cols: Sequence[str], temperature: float, fields: Sequence[str], path: str,
+                progress: Progress | None = None, shift: float = 0.0,
+                scale: float = 1.0) -> list[str]:
+    """Add reward columns to `rows` in place; return the names added.
+
+    `shift`/`scale`: reward columns become (reward - shift) / scale (`--normalize`: the
+    model dir's saved mean/std, engine/rl/reward_stats.py); probabilities use raw margins.
     """
-    cols, rows = job.response_columns, job.rows
-    shift, scale = 0.0, 1.0
-    if normalize:
-        from .rl.reward_stats import normalizer
-
-        shift, scale = normalizer(model)
-    temperature = temperature_of(model, calibrated) if len(cols) == 2 else 1.0
     k = len(cols)
     if k == 2 and hasattr(model, "score_pairs"):  # a single model: near ties re-checked in fp32
-        a, b = model.score_pairs(job.prompts[0::2], job.texts[0::2], job.texts[1::2],
-                                 progress=progress)
+        a, b = model.score_pairs(prompts[0::2], texts[0::2], texts[1::2], progress=progress)
         detail = ScoreDetail([v for pair in zip(a, b, strict=True) for v in pair])
     else:
-        detail = detail_of(model, job.prompts, job.texts, progress)
+        detail = detail_of(model, prompts, texts, progress)
     added: list[str] = []
-    for j, col in enumerate(cols):
+    for col in cols:
         base = reward_column(col)
         added.append(base)
         if detail.std is not None:
             added.append(f"{base}_std")
         if detail.aspects:
             added += [f"{base}_{a}" for a in detail.aspects]
+    if k == 2:
+        added.append(f"p_{cols[0]}_over_{cols[1]}")
+    _refuse_clash(fields, added, path)
+    for j, col in enumerate(cols):
+        base = reward_column(col)
         for i, rec in enumerate(rows):
             at = i * k + j
             rec[base] = (detail.scores[at] - shift) / scale
@@ -141,9 +184,7 @@ def score_rows(model: Any, job: ScoreJob, *, calibrated: bool = False,
             for a, vals in (detail.aspects or {}).items():
                 rec[f"{base}_{a}"] = vals[at]
     if k == 2:
-        a, b = cols
-        name = f"p_{a}_over_{b}"
-        added.append(name)
+        name = added[-1]
         for i, rec in enumerate(rows):
             rec[name] = bt_prob(detail.scores[2 * i], detail.scores[2 * i + 1], temperature)
     return added
@@ -157,27 +198,26 @@ def response_text(value: Any, path: str, row: int, column: str) -> str:
     return values.text_at(value, path, row, column)
 
 
-def check_no_clash(rows: Sequence[dict[str, Any]], response_columns: Sequence[str],
-                   path: str) -> None:
-    """Refuse to overwrite an existing column of the same name (e.g. scoring twice)."""
-    if not rows:
-        return
-    for col in response_columns:
-        if reward_column(col) in rows[0]:
-            raise InputError("the input already has this reward column (score the original "
-                             "file, or rename the column)", path=path, column=reward_column(col))
+def planned_columns(response_columns: Sequence[str]) -> list[str]:
+    """Columns every model adds (ensembles and aspects add more, checked when known)."""
+    names = [reward_column(c) for c in response_columns]
+    if len(response_columns) == 2:
+        names.append(f"p_{response_columns[0]}_over_{response_columns[1]}")
+    return names
 
 
-def _atomic_write(out: Path, write: Callable[[Path], None]) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def check_no_clash(fields: Sequence[str], response_columns: Sequence[str], path: str) -> None:
+    """Refuse to overwrite an input column of the same name (e.g. scoring twice), in ANY row."""
+    _refuse_clash(fields, planned_columns(response_columns), path)
+
+
+def _refuse_clash(fields: Sequence[str], added: Sequence[str], path: str) -> None:
+    present = set(fields)
+    for name in added:
+        if name in present:
+            raise InputError("the input already has a column that scoring would add; it is "
+                             "never overwritten (score the original file, or rename the "
+                             "column)", path=path, column=name)
 
 
 def output_format(out: Path, in_fmt: str) -> str:
@@ -192,54 +232,46 @@ def output_format(out: Path, in_fmt: str) -> str:
                      path=str(out))
 
 
-def write_table(out: Path, fmt: str, rows: list[dict[str, Any]]) -> None:
-    fields: dict[str, None] = {}
-    for rec in rows:
-        fields.update(dict.fromkeys(rec))
-
-    def jsonl(tmp: Path) -> None:
-        with tmp.open("w", encoding="utf-8") as fh:
-            for rec in rows:
-                fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
-
-    def json_array(tmp: Path) -> None:
-        tmp.write_text(json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n",
-                       encoding="utf-8")
-
-    def delimited(tmp: Path) -> None:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(fields), delimiter="\t" if fmt == "tsv" else ",")
-            w.writeheader()
-            for rec in rows:
-                w.writerow({k: _cell(v) for k, v in rec.items()})
-
-    def parquet(tmp: Path) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        pq.write_table(pa.Table.from_pylist(rows), str(tmp))
-
-    writer = {"jsonl": jsonl, "json": json_array, "csv": delimited, "tsv": delimited,
-              "parquet": parquet}[fmt]
-    _atomic_write(out, writer)
-
-
-def _cell(value: Any) -> Any:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
-
-
 def run(model: Any, job: ScoreJob, *, calibrated: bool = False,
         progress: Progress | None = None, normalize: bool = False) -> ScoreSummary:
-    """Score a prepared job and write its output atomically."""
-    added = score_rows(model, job, calibrated=calibrated, progress=progress, normalize=normalize)
-    write_table(job.out, job.out_fmt, job.rows)
-    return ScoreSummary(rows=len(job.rows), responses=len(job.texts), columns_added=added,
+    """Score a prepared job chunk by chunk and write its output atomically."""
+    cols = job.response_columns
+    temperature = temperature_of(model, calibrated) if len(cols) == 2 else 1.0
+    shift, scale = 0.0, 1.0
+    if normalize:
+        from .rl.reward_stats import normalizer
+
+        shift, scale = normalizer(model)
+    path, done = str(job.src), 0
+    added: list[str] = []
+
+    def chunk_progress(n: int, _total: int) -> None:
+        if progress is not None:
+            progress(done + n, job.n_texts)
+
+    try:
+        with atomic_file(job.out) as tmp:
+            writer = ChunkWriter(tmp, job.out_fmt, job.fields, job.schema, path)
+            try:
+                for first, chunk in _chunks(job.src, job.in_fmt):
+                    prompts, texts = _texts(chunk, first, job.prompt_column, cols, path)
+                    added = score_chunk(model, chunk, prompts, texts, cols, temperature,
+                                        job.fields, path, chunk_progress, shift, scale)
+                    writer.write(chunk, added, first)
+                    done += len(texts)
+                    chunk_progress(0, job.n_texts)
+            finally:
+                writer.close()
+    except OSError as exc:
+        raise InputError(f"could not write the output ({exc.strerror or exc}); nothing was "
+                         "changed", path=str(job.out)) from None
+    return ScoreSummary(rows=job.n_rows, responses=job.n_texts, columns_added=added,
                         out=str(job.out))
 
 
 def score_file(model: Any, src: Path, out: Path, *, prompt_column: str = "prompt",
                response_columns: Sequence[str] | None = None, calibrated: bool = False,
-               progress: Progress | None = None) -> ScoreSummary:
+               progress: Progress | None = None, normalize: bool = False) -> ScoreSummary:
     """Read `src`, add reward columns, write `out` atomically (format from its extension)."""
     job = prepare(src, out, prompt_column=prompt_column, response_columns=response_columns)
-    return run(model, job, calibrated=calibrated, progress=progress)
+    return run(model, job, calibrated=calibrated, progress=progress, normalize=normalize)

@@ -14,11 +14,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
+import threading
 import time
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
@@ -70,6 +73,9 @@ def _check_file(path: Path) -> None:
         if not path.parent.exists():
             raise StoreError(f"{path}: folder {path.parent} does not exist")
         return
+    if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the open forever
+        raise NotADatabaseError(f"{path}: is not a regular file (a pipe, socket or device), "
+                                "not a Duelist database file")
     key = _file_key(path)
     if key is not None and _OPEN_FILES[key] > 0:
         return  # already open through SQLite here: re-reading it would drop our locks
@@ -96,8 +102,11 @@ def connect(path: str | Path, *, readonly: bool = False) -> Database:
     if readonly:
         if not p.exists():
             raise StoreError(f"{p}: no such database")
-        conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                               check_same_thread=False)
+        # On read-only media SQLite cannot create the -shm file a WAL reader needs;
+        # `immutable=1` reads the file as it is (nobody can write it there anyway).
+        flags = "mode=ro" if os.access(p.parent, os.W_OK) else "mode=ro&immutable=1"
+        conn = sqlite3.connect(f"file:{quote(str(p.resolve()))}?{flags}", uri=True,
+                               timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     else:
         try:
             conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
@@ -224,6 +233,40 @@ def translate(exc: sqlite3.Error, where: str) -> StoreError:
     return StoreError(f"{where}: database error ({msg})")
 
 
+# Called with a one-line message when a write has waited LOCK_REPORT_S for another
+# process's lock, and again when it got the lock. The CLI sets it (stderr), so a
+# long lock is never a silent hang; None (the default) reports nothing.
+lock_wait_reporter: Callable[[str], None] | None = None
+LOCK_REPORT_S = 2.0
+
+
+class _LockWatch:
+    """Reports a write that waits for the lock (see `lock_wait_reporter`)."""
+
+    def __init__(self, where: str) -> None:
+        self.where, self.started = where, time.monotonic()
+        self.reported = False
+        self.timer: threading.Timer | None = None
+        if lock_wait_reporter is not None:
+            self.timer = threading.Timer(LOCK_REPORT_S, self._report)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _report(self) -> None:
+        reporter = lock_wait_reporter
+        if reporter is not None:
+            self.reported = True
+            reporter(f"{self.where}: waiting for another process to finish writing "
+                     "(the database is locked); still trying...")
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        reporter = lock_wait_reporter
+        if self.reported and reporter is not None:
+            reporter(f"{self.where}: got the lock after {time.monotonic() - self.started:.0f} s")
+
+
 @contextlib.contextmanager
 def write_transaction(db: Database, where: str) -> Iterator[Database]:
     """BEGIN IMMEDIATE ... COMMIT, retried while another writer holds the lock.
@@ -233,17 +276,21 @@ def write_transaction(db: Database, where: str) -> Iterator[Database]:
     """
     conn = db.conn
     delay = 0.01
-    for attempt in range(WRITE_RETRIES):
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
-                raise translate(exc, where) from None
-            if attempt == WRITE_RETRIES - 1:
-                raise translate(exc, where) from None
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+    watch = _LockWatch(where)
+    try:
+        for attempt in range(WRITE_RETRIES):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                    raise translate(exc, where) from None
+                if attempt == WRITE_RETRIES - 1:
+                    raise translate(exc, where) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+    finally:
+        watch.stop()
     try:
         yield db
         conn.execute("COMMIT")

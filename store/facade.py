@@ -7,6 +7,7 @@ own module as a mixin; this class only opens the file and composes them.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from .bulk import BulkImportMixin
 from .claims import ClaimsMixin
 from .comparisons import ComparisonsMixin
 from .connection import connect, write_transaction
+from .import_sources import ImportSourcesMixin
 from .merge import MergeMixin
 from .quality import QualityMixin
 from .records import Counts
@@ -29,7 +31,7 @@ from .stats import StatsMixin
 from .web_tokens import WebTokensMixin
 
 
-class Store(ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin,
+class Store(ImportSourcesMixin, ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin,
             ClaimsMixin, QualityMixin, MergeMixin, BulkImportMixin,
             StatsMixin, ReviewMixin, RepeatsMixin, WebTokensMixin):
     """A Duelist project database. Open with `Store.open(path)`."""
@@ -41,6 +43,16 @@ class Store(ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, Scores
     @classmethod
     def open(cls, path: str | Path = "duelist.db", *, readonly: bool = False) -> Store:
         return cls(connect(path, readonly=readonly), str(path))
+
+    @classmethod
+    def open_for_reading(cls, path: str | Path = "duelist.db") -> Store:
+        """For commands that only read (stats, export): writable when it can be, so an
+        older schema is still upgraded, read-only when the file or its folder cannot be
+        written (read-only media, a locked-down file): those used to be refused."""
+        p = Path(path)
+        if p.is_file() and not (os.access(p, os.W_OK) and os.access(p.parent, os.W_OK)):
+            return cls.open(p, readonly=True)
+        return cls.open(p)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:

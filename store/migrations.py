@@ -266,3 +266,23 @@ def m006_web_tokens(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX idx_web_tokens_annotator ON web_tokens(annotator, revoked_at)")
+
+@migrations(name="m007_import_sources")
+def m007_import_sources(db: Database) -> None:
+    """Which file content each imported annotator stands for.
+
+    Why: judgements a file carries were attributed to `import:<file name>`. Two
+    labellers' files with one name in different folders became ONE annotator (the
+    second file's opposite votes were dropped as duplicates), and one file copied
+    under a new name became a SECOND annotator agreeing with itself (kappa 1.00).
+    Now the annotator is tied to a hash of the file's content: the same content
+    always maps to the same annotator, different content never shares one.
+    """
+    db.execute(
+        """CREATE TABLE import_sources (
+            content_hash TEXT PRIMARY KEY,
+            annotator TEXT NOT NULL UNIQUE,
+            first_name TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+        )"""
+    )

@@ -8,11 +8,14 @@ same all-or-nothing guarantee as validating first and writing after.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from duelist.engine.errors import InputError
 from duelist.store import Store
 from duelist.store.bulk import ImportRow
 
@@ -49,8 +52,25 @@ def plural(n: int, noun: str) -> str:
 
 
 def annotator_for(path: Path) -> str:
-    """Judgements a file carries are recorded as annotator `import:<file name>`."""
+    """The default name for a file's judgements, `import:<file name>` (the store may
+    give another: see `Store.source_annotator`)."""
     return f"import:{path.name}"
+
+
+def content_digest(path: Path) -> str:
+    """sha256 of a file's bytes, or of a datasets directory's files (names and bytes).
+
+    What makes two imports "the same source": their content, not their name."""
+    h = hashlib.sha256()
+    files = [path] if not path.is_dir() else sorted(
+        p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    for file in files:
+        if path.is_dir():
+            h.update(str(file.relative_to(path)).encode("utf-8", "surrogateescape") + b"\0")
+        with file.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    return h.hexdigest()
 
 
 def _flip_if_order_free(row: ImportRow) -> ImportRow:
@@ -62,30 +82,55 @@ def _flip_if_order_free(row: ImportRow) -> ImportRow:
     return row
 
 
-def _rows_of(path: Path, options: ReadOptions, info: FileInfo,
-             progress: Progress | None) -> Iterator[ImportRow]:
+def _rows_of(path: Path, options: ReadOptions, info: FileInfo, progress: Progress | None,
+             name_source: Callable[[str, str], Any] | None) -> Iterator[ImportRow]:
     source = path.name
-    annotator = annotator_for(path)
+    annotator: str | None = None
     order_free: bool | None = None
     for item in iter_items(path, options, info, progress):
         if order_free is None:
             order_free = info.shape in _ORDER_FREE
         choice = item.choice
+        if choice and annotator is None:  # the first judged row: name the source by content
+            annotator = _name_source(path, info, name_source)
         row = ImportRow(item.prompt, item.response_a, item.response_b, source,
                         item.prompt_messages, item.gold, choice, annotator if choice else None,
                         strength=item.strength)
         yield _flip_if_order_free(row) if order_free else row
 
 
+def _name_source(path: Path, info: FileInfo,
+                 name_source: Callable[[str, str], Any] | None) -> str:
+    if name_source is None:
+        info.annotator = annotator_for(path)
+        return info.annotator
+    try:
+        digest = content_digest(path)
+    except OSError as exc:
+        raise InputError(f"cannot read the file again ({exc.strerror or exc})",
+                         path=str(path)) from None
+    named = name_source(digest, path.name)
+    info.annotator = named.annotator
+    if named.status == "same-content":
+        info.note = (f"same content as '{named.first_name}', imported before: its judgements "
+                     f"stay one source, {named.annotator}")
+    elif named.status == "renamed":
+        info.note = (f"another file named '{path.name}' with different content was imported "
+                     f"before: these judgements are a separate source, {named.annotator}")
+    return named.annotator
+
+
 def all_rows(paths: Sequence[str | Path], options: ReadOptions, infos: list[FileInfo],
-             progress_for: Callable[[Path], Progress | None] | None = None) -> Iterator[ImportRow]:
-    """Rows of every file in turn; `infos` gets each file's FileInfo as it starts."""
+             progress_for: Callable[[Path], Progress | None] | None = None,
+             name_source: Callable[[str, str], Any] | None = None) -> Iterator[ImportRow]:
+    """Rows of every file in turn; `infos` gets each file's FileInfo as it starts.
+    `name_source(content_hash, file_name)` names the annotator of a file's judgements."""
     for raw in paths:
         path = Path(raw)
         info = FileInfo(str(path))
         infos.append(info)
         progress = progress_for(path) if progress_for else None
-        yield from _rows_of(path, options, info, progress)
+        yield from _rows_of(path, options, info, progress, name_source)
 
 
 def import_files(store: Store, paths: Sequence[str | Path], options: ReadOptions | None = None,
@@ -98,7 +143,8 @@ def import_files(store: Store, paths: Sequence[str | Path], options: ReadOptions
     """
     options = options or ReadOptions()
     summary = ImportSummary()
-    result = store.import_rows(all_rows(paths, options, summary.files, progress_for))
+    result = store.import_rows(all_rows(paths, options, summary.files, progress_for,
+                                        store.source_annotator))
     summary.comparisons = result.rows
     summary.added = result.added
     summary.judgements = result.judgements

@@ -28,6 +28,8 @@ from .readers import iter_rows
 from .textio import Progress
 from .values import Cell, EmptyTextError
 
+MAX_RESPONSES = 100  # 4,950 pairs per row at most, unless lifted
+
 
 @dataclass(frozen=True)
 class ReadOptions:
@@ -40,6 +42,10 @@ class ReadOptions:
     seed: int = 0
     all_ordered_pairs: bool = False
     skip_empty: bool = False  # leave out rows with an empty text instead of failing
+    # Shape b expands a row of n responses into n(n-1)/2 pairs: 2,500 responses were
+    # 3.1M comparisons and 1.1 GB. Above this many responses in one row, all-pairs
+    # expansion is refused unless sampled (--pairs-per-prompt) or lifted (0 = no cap).
+    max_responses: int = MAX_RESPONSES
 
 
 @dataclass(slots=True)
@@ -68,6 +74,8 @@ class FileInfo:
     items: int = 0
     ignored: list[str] = field(default_factory=list)
     skipped: int = 0  # rows left out for an empty text (with skip_empty)
+    annotator: str = ""  # who the file's judgements are recorded as (import only)
+    note: str = ""  # how that name was chosen, when it is not simply import:<file name>
 
 
 def iter_items(path: Path, options: ReadOptions, info: FileInfo | None = None,
@@ -182,13 +190,32 @@ def _preferences(rec, cmap, where, row, options) -> list[Item]:
 def _responses(rec, cmap, where, row, options) -> list[Item]:
     prompt, messages = _prompt(rec, cmap, where, row)
     texts = values.text_list(rec[cmap.responses], Cell(where, row, cmap.responses))
-    pairs = list(itertools.combinations(range(len(texts)), 2))
+    k = len(texts)
+    total = k * (k - 1) // 2
     n = options.pairs_per_prompt
-    if n is not None and n < len(pairs):
+    if n is not None and n < total:
         # Seeded per prompt, so the sample does not depend on the file's row order.
+        # Sampling positions of range(total) picks exactly what sampling the list of all
+        # pairs picked, without building that list (n² memory).
         rng = random.Random(f"{options.seed}:{zlib.crc32(prompt.encode('utf-8'))}")
-        pairs = sorted(rng.sample(pairs, n))
+        pairs = [_unrank(at, k) for at in sorted(rng.sample(range(total), n))]
+    else:
+        cap = options.max_responses
+        if cap and k > cap:
+            raise Cell(where, row, cmap.responses).error(
+                f"has {k:,} responses: all pairs would be {total:,} comparisons; sample them "
+                f"with --pairs-per-prompt N, or lift the cap of {cap} with --max-responses 0")
+        pairs = list(itertools.combinations(range(k), 2))
     return [Item(prompt, texts[i], texts[j], row, messages) for i, j in pairs]
+
+
+def _unrank(at: int, k: int) -> tuple[int, int]:
+    """The `at`-th pair (i < j) of range(k) in itertools.combinations order."""
+    i = 0
+    while at >= k - 1 - i:
+        at -= k - 1 - i
+        i += 1
+    return i, i + 1 + at
 
 
 def _collect_rating(rec, cmap, where, row, groups) -> None:

@@ -28,6 +28,10 @@ def _type_name(value: Any) -> str:
             bool: "a boolean", type(None): "null"}.get(type(value), type(value).__name__)
 
 
+def _number_error(exc: ValueError) -> str:
+    return f"a number has too many digits ({' '.join(str(exc).split())[:80]})"
+
+
 def iter_jsonl(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, dict]]:
     # The C scanner straight away (what json.loads reaches after two Python
     # wrappers); any line it does not take whole goes through json.loads, which
@@ -49,6 +53,8 @@ def iter_jsonl(path: Path, progress: Progress | None = None) -> Iterator[tuple[i
                                  path=str(path), row=lineno) from None
         except RecursionError:
             raise InputError(_TOO_DEEP, path=str(path), row=lineno) from None
+        except ValueError as exc:  # a 5,000-digit integer: Python's conversion limit
+            raise InputError(_number_error(exc), path=str(path), row=lineno) from None
         if not isinstance(obj, dict):
             raise InputError(f"expected a JSON object per line, got {_type_name(obj)}",
                              path=str(path), row=lineno)
@@ -161,6 +167,8 @@ class _ArrayReader:
                 if not self._more():
                     raise self._fail(exc.msg, exc.pos, row) from None
                 continue
+            except ValueError as exc:  # a 5,000-digit integer: Python's conversion limit
+                raise self._fail(_number_error(exc), self.pos, row) from None
             if end >= len(self.buf) and not self.eof:
                 # A number at the very end of the buffer may go on in the next chunk.
                 self._more()

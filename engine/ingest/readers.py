@@ -10,13 +10,13 @@ read with pyarrow directly: no `datasets` import, which costs seconds.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import InputError
 
+from .. import safe_read
 from .jsonstream import first_char, iter_json_array, iter_jsonl
 from .textio import Progress, check_readable_file, iter_lines
 
@@ -24,6 +24,7 @@ FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "hf")
 _EXT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",
         ".parquet": "parquet", ".pq": "parquet"}
 _BATCH = 8192
+BATCH_BYTES = 16 << 20  # uncompressed bytes per Parquet/Arrow batch
 
 csv.field_size_limit(1 << 30)
 
@@ -92,11 +93,13 @@ def iter_csv(path: Path, progress: Progress | None = None,
         if header is None or not any(h.strip() for h in header):
             raise InputError("file is empty (no header row)", path=str(path))
         names = [h.strip() for h in header]
+        seen: set[str] = set()  # a set, not names.index(): 100,000 columns took 60 s
         for i, name in enumerate(names, 1):
             if not name:
                 raise InputError(f"header field {i} is empty", path=str(path), row=None)
-            if names.index(name) != i - 1:
+            if name in seen:
                 raise InputError("column appears twice in the header", path=str(path), column=name)
+            seen.add(name)
         width = len(names)
         for fields in reader:
             if not fields:
@@ -120,10 +123,11 @@ def iter_parquet(path: Path, progress: Progress | None = None) -> Iterator[tuple
         pf = pq.ParquetFile(str(path))
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file ({_first_line(exc)})", path=str(path)) from None
+    _refuse_duplicate_columns(pf.schema_arrow.names, path)
     total = pf.metadata.num_rows
     row = 0
     try:
-        for batch in pf.iter_batches(batch_size=_BATCH):
+        for batch in pf.iter_batches(batch_size=_parquet_batch(pf), use_threads=False):
             for rec in batch.to_pylist():
                 row += 1
                 yield row, rec
@@ -134,31 +138,89 @@ def iter_parquet(path: Path, progress: Progress | None = None) -> Iterator[tuple
                          row=row + 1) from None
 
 
+def _refuse_duplicate_columns(names: list[str], path: Path) -> None:
+    """Two columns with one name: the row dict would keep only the last, silently.
+    CSV refuses the same thing."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError("column appears twice in the file's schema", path=str(path),
+                             column=name)
+        seen.add(name)
+
+
+def _parquet_batch(pf: Any) -> int:
+    """Rows per batch so that a batch holds about `BATCH_BYTES` of data: 8,192 rows of
+    2 MB texts would be 16 GB as Python strings."""
+    meta = pf.metadata
+    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    per_row = size / max(1, meta.num_rows)
+    return max(1, min(_BATCH, int(BATCH_BYTES / max(1.0, per_row))))
+
+
 def _hf_data_files(path: Path, probe: bool = False) -> list[Path]:
-    """The Arrow files of a `save_to_disk` directory, in order (all splits of a DatasetDict)."""
+    """The Arrow files of a `save_to_disk` directory, in order (all splits of a DatasetDict).
+
+    Every file is opened only if it is a regular file inside `path` (after symlinks) and
+    the JSON files are read with a size limit: `state.json` can name `../../etc/shadow`
+    or a FIFO, a `dataset_dict.json` can list the split "." (endless recursion).
+    """
     dict_file = path / "dataset_dict.json"
-    if dict_file.is_file():
-        try:
-            splits = json.loads(dict_file.read_text("utf-8"))["splits"]
-        except (ValueError, KeyError, TypeError, OSError):
-            if probe:
-                return [dict_file]
-            raise InputError("dataset_dict.json is unreadable", path=str(path)) from None
+    if dict_file.is_file() or dict_file.is_symlink():
+        if probe:
+            return [dict_file]
+        splits = _meta(dict_file, path, "splits")
         files: list[Path] = []
         for split in splits:
-            files.extend(_hf_data_files(path / split, probe))
+            if not isinstance(split, str) or not _plain_name(split):
+                raise InputError(f"dataset_dict.json names the split {split!r}, which is not a "
+                                 "folder name", path=str(path))
+            files.extend(_split_files(path / split, path))
         return files
     state = path / "state.json"
-    if not state.is_file():
+    if not (state.is_file() or state.is_symlink()):
         return []
     if probe:
         return [state]
+    return _split_files(path, path)
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name \
+        and "\x00" not in name
+
+
+def _split_files(folder: Path, root: Path) -> list[Path]:
+    """The Arrow files one split's state.json names, each checked."""
+    entries = _meta(folder / "state.json", root, "_data_files")
+    files = []
+    for entry in entries:
+        name = entry.get("filename") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not _plain_name(name):
+            raise InputError(f"state.json names the data file {name!r}, which is not a file "
+                             "name inside the directory", path=str(folder))
+        file = folder / name
+        try:
+            safe_read.check_inside(file, root)
+            safe_read.check_regular(file)
+        except safe_read.UnsafeFile as exc:
+            raise InputError(f"state.json names an unusable data file ({exc})",
+                             path=str(folder)) from None
+        files.append(file)
+    return files
+
+
+def _meta(file: Path, root: Path, key: str) -> list[Any]:
     try:
-        names = [f["filename"] for f in json.loads(state.read_text("utf-8"))["_data_files"]]
+        value = safe_read.read_json(file, inside=root)[key]
+        if not isinstance(value, list):
+            raise TypeError(key)
+        return value
+    except safe_read.UnsafeFile as exc:
+        raise InputError(f"{file.name} cannot be read safely ({exc})", path=str(root)) from None
     except (ValueError, KeyError, TypeError, OSError):
-        raise InputError("state.json is unreadable (not a save_to_disk directory?)",
-                         path=str(path)) from None
-    return [path / n for n in names]
+        raise InputError(f"{file.name} is unreadable (not a save_to_disk directory?)",
+                         path=str(root)) from None
 
 
 def iter_hf_dir(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -170,10 +232,14 @@ def iter_hf_dir(path: Path, progress: Progress | None = None) -> Iterator[tuple[
         try:
             with pa.memory_map(str(file)) as source:
                 reader = pa.ipc.open_stream(source)
+                _refuse_duplicate_columns(reader.schema.names, file)
                 for batch in reader:
-                    for rec in batch.to_pylist():
-                        row += 1
-                        yield row, rec
+                    per_row = batch.nbytes / max(1, batch.num_rows)
+                    step = max(1, min(_BATCH, int(BATCH_BYTES / max(1.0, per_row))))
+                    for at in range(0, batch.num_rows, step):
+                        for rec in batch.slice(at, step).to_pylist():
+                            row += 1
+                            yield row, rec
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"unreadable Arrow data in {file.name} ({_first_line(exc)})",
                              path=str(path), row=row + 1) from None

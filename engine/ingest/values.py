@@ -14,6 +14,10 @@ from typing import Any
 from duelist.engine.errors import InputError
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Texts made only of whitespace and invisible characters (zero-width space/joiners,
+# word joiner, BOM, soft hyphen, Hangul fillers) show as blank: treat them as empty.
+_BLANK = re.compile("[\\s\u00ad\u034f\u115f\u1160\u180e\u200b-\u200f\u2060-\u2064"
+                    "\u3164\ufeff\uffa0]*")
 _ROLE_LABELS = {"user": "User", "human": "Human", "assistant": "Assistant", "system": "System",
                 "gpt": "Assistant", "bot": "Assistant", "tool": "Tool"}
 
@@ -52,7 +56,7 @@ def _type_name(value: Any) -> str:
 def text_at(value: Any, where: str, row: int, column: str) -> str:
     """`text` without building a Cell unless the value is bad (the per-row hot path)."""
     if (type(value) is str and value and not value.isspace() and "\x00" not in value
-            and (value.isascii() or not _SURROGATE.search(value))):
+            and (value.isascii() or not (_SURROGATE.search(value) or _BLANK.fullmatch(value)))):
         return value
     return text(value, Cell(where, row, column))
 
@@ -64,9 +68,9 @@ def text(value: Any, cell: Cell) -> str:
             value = "\n\n".join(_content(m, cell) for m in value)
         else:
             raise cell.error(f"expected text, got {_type_name(value)}")
-    if not value.strip():
-        raise cell.error("text is empty or whitespace only (--skip-empty leaves such rows out)",
-                         EmptyTextError)
+    if not value.strip() or _BLANK.fullmatch(value):
+        raise cell.error("text is empty, whitespace or invisible characters only (--skip-empty "
+                         "leaves such rows out)", EmptyTextError)
     if "\x00" in value:
         raise cell.error("text contains a NUL character")
     if not value.isascii() and _SURROGATE.search(value):
@@ -84,7 +88,8 @@ def prompt(value: Any, where: str, row: int,
     plain text; a string prompt (e.g. hh's "Human: ... Assistant:") stays as is.
     """
     if (type(value) is str and value[:1] != "[" and value and not value.isspace()
-            and "\x00" not in value and (value.isascii() or not _SURROGATE.search(value))):
+            and "\x00" not in value
+            and (value.isascii() or not (_SURROGATE.search(value) or _BLANK.fullmatch(value)))):
         return value, None  # the common case, checked without building anything
     cell = Cell(where, row, column)
     if isinstance(value, str) and value[:1] == "[" and value.rstrip()[-1:] == "]":
@@ -123,10 +128,40 @@ def flatten_chat(messages: list[dict[str, str]]) -> str:
 def _content(message: dict, cell: Cell) -> str:
     content = message.get("content")
     if isinstance(content, list):  # multimodal parts: keep the text ones
-        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        texts = [p.get("text") for p in content if isinstance(p, dict)]
+        if any(t is not None and not isinstance(t, str) for t in texts):
+            raise cell.error("chat message content part has a 'text' that is not text")
+        content = "".join(t for t in texts if t)
+        if not content and content_has_parts(message):
+            raise cell.error("chat message has no text parts (only images, audio or files); "
+                             "Duelist compares texts")
+    if content is None:  # an OpenAI tool-call turn: content null, the calls say what it did
+        content = _tool_calls(message.get("tool_calls"), cell)
     if not isinstance(content, str):
         raise cell.error(f"chat message content must be text, got {_type_name(content)}")
     return content
+
+
+def content_has_parts(message: dict) -> bool:
+    parts = message.get("content")
+    return isinstance(parts, list) and any(isinstance(p, dict) for p in parts)
+
+
+def _tool_calls(calls: Any, cell: Cell) -> str:
+    """OpenAI `tool_calls` as readable text: `[tool call] name({...})` per call."""
+    if not calls:
+        return ""
+    if not isinstance(calls, list):
+        raise cell.error(f"chat message tool_calls must be a list, got {_type_name(calls)}")
+    out = []
+    for call in calls:
+        fn = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(fn, dict):
+            raise cell.error("chat message tool call has no 'function' object")
+        args = fn.get("arguments", "")
+        out.append(f"[tool call] {fn.get('name', '?')}"
+                   f"({args if isinstance(args, str) else json.dumps(args)})")
+    return "\n".join(out)
 
 
 def _maybe_json_list(value: str) -> list | None:
@@ -171,6 +206,10 @@ def score(value: Any, cell: Cell) -> float:
             raise cell.error(f"expected a number, got {value!r:.40}") from None
     if not isinstance(value, (int, float)):
         raise cell.error(f"expected a number, got {_type_name(value)}")
+    try:
+        value = float(value)
+    except OverflowError:  # a 400-digit integer
+        raise cell.error("score is too large for a number (more than about 1e308)") from None
     if not math.isfinite(value):
         raise cell.error("score must be a finite number")
     return float(value)

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "to judge. Every judgement is committed to the database before the next "
                     "item appears. Press ? in the app for every key.")
     cli_main.add_db_option(p)
-    p.add_argument("--annotator", default=None, metavar="NAME",
+    p.add_argument("--annotator", default=None, metavar="NAME", type=annotator_name,
                    help="who is judging (default: $USER)")
     p.add_argument("--order", choices=ORDERS, default="sequential",
                    help="queue order; 'uncertainty' (closest calls of the current model "
@@ -79,3 +79,19 @@ def run(args: argparse.Namespace) -> int:
     return launch(args.db, annotator=args.annotator or "", order=args.order,
                   randomize=args.randomize, seed=args.seed, guidelines=args.guidelines,
                   overlap=args.overlap, gold_rate=args.gold_rate, repeat_rate=args.repeat_rate)
+
+
+def annotator_name(value: str) -> str:
+    """An annotator name that shows as what it is: not blank, no control, bidi or
+    invisible characters (they would let one name pass for another in `stats`)."""
+    import unicodedata
+
+    name = value.strip()
+    if not name:
+        raise argparse.ArgumentTypeError("must not be empty or whitespace only")
+    bad = [ch for ch in name if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")]
+    if bad:
+        raise argparse.ArgumentTypeError(
+            "must not contain control, bidi or invisible characters "
+            f"({', '.join(f'U+{ord(c):04X}' for c in bad[:3])})")
+    return name

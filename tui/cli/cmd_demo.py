@@ -14,6 +14,8 @@ from duelist.engine.errors import InputError
 from duelist.engine.ingest.importer import import_files
 from duelist.store import Store
 
+from .textout import say
+
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 DEMO_DATA = ASSETS / "demo.jsonl"
 GUIDELINES = ASSETS / "guidelines.md"
@@ -52,10 +54,10 @@ def seed_demo(directory: str | Path) -> tuple[Path, int]:
 def run(args: argparse.Namespace) -> int:
     db_path, added = seed_demo(args.dir)
     if added:
-        print(f"created demo project {db_path} with {added} comparisons")
+        say(f"created demo project {db_path} with {added} comparisons")
     if args.no_tui:
         if not added:
-            print(f"demo project {db_path} already exists")
+            say(f"demo project {db_path} already exists")
         return 0
     from duelist.tui.cli.cmd_annotate import launch
 

@@ -8,13 +8,13 @@ length (a reward that mostly measures length rewards verbosity, whatever its acc
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from duelist.engine.errors import InputError
 
 from . import scoring_opts as so
+from .textout import dumps, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,12 +38,16 @@ def _fmt(value: float | None, spec: str = ".4f") -> str:
 
 def run(args: argparse.Namespace) -> int:
     from duelist.engine.evaluate import evaluate
-    from duelist.engine.ingest import read_pairs
+    from duelist.engine.ingest import FileInfo, read_pairs
 
     if not args.data.exists():
         raise InputError("no such file", path=str(args.data))
+    info = FileInfo(str(args.data))
     pairs = read_pairs(args.data, args.prompt_text_column, args.text_column,
-                       args.rejected_text_column)
+                       args.rejected_text_column, info=info)
+    if info.skipped:  # import refuses such rows; eval leaves them out, and says so
+        say(f"{args.data}: {info.skipped} row{'s' if info.skipped != 1 else ''} with an empty "
+            "text left out of the evaluation", file=sys.stderr)
     if not pairs:
         raise InputError("no preference pairs to evaluate", path=str(args.data))
     with so.loading("model"):
@@ -52,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
     with so.progress_bar("scoring pairs", enabled=not args.no_progress) as progress:
         report = evaluate(model, pairs, calibration=calibration, progress=progress)
     if args.json:
-        json.dump(report.as_dict(), sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        say(dumps(report.as_dict(), indent=1))
         return 0
     cal_line = (f"{_fmt(report.ece_calibrated)} (temperature {report.temperature:.3f})"
                 if report.temperature is not None else "n/a (no calibration.json in the model dir)")
@@ -69,5 +72,5 @@ def run(args: argparse.Namespace) -> int:
         f"spearman {_fmt(report.length_spearman, '+.3f')} (reward vs characters)",
         f"longer wins      {report.longer_wins:.1%} of pairs with different lengths",
     ]
-    print("\n".join(lines))
+    say("\n".join(lines))
     return 0

@@ -13,6 +13,7 @@ from duelist.store import Store, StoreError
 from duelist.store.review import STATUSES, SearchFilter
 
 from . import main as cli
+from .textout import say
 
 _EPILOG = """\
 Columns: prompt, chosen, rejected (what trl.RewardTrainer and AutoTrain read),
@@ -80,18 +81,18 @@ def run(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         raise StoreError(f"{args.db}: no such database; run 'duelist import' first")
     wanted = search_filter(args)
-    with Store.open(args.db) as store:
+    with Store.open_for_reading(args.db) as store:
         resolution = resolve_pairs(store, policy=args.policy)
         if not wanted.is_empty():
             keep = set(store.search_comparison_ids(wanted))
             resolution.pairs = [p for p in resolution.pairs if p.comparison_id in keep]
             resolution.counts["pairs"] = len(resolution.pairs)
-            print(f"filter kept {len(resolution.pairs)} pairs of {len(keep)} matching comparisons")
+            say(f"filter kept {len(resolution.pairs)} pairs of {len(keep)} matching comparisons")
     if not resolution.pairs:
         raise DuelistError(f"nothing to export: {resolution.summary()}")
     export_pairs(resolution.pairs, out, fmt)
-    print(f"wrote {len(resolution.pairs)} pairs to {out} ({fmt}, policy {args.policy})")
-    print(resolution.summary())
+    say(f"wrote {len(resolution.pairs)} pairs to {out} ({fmt}, policy {args.policy})")
+    say(resolution.summary())
     return 0
 
 

@@ -11,12 +11,16 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from duelist.engine.errors import InputError
 from duelist.engine.ingest import FORMATS, SHAPES, ColumnMap, ReadOptions
 from duelist.engine.ingest.columns import SHAPE_ALIASES
 from duelist.engine.ingest.importer import import_files, plural
+from duelist.engine.ingest.items import MAX_RESPONSES
 from duelist.store import Store
+from duelist.store.cleanup import removed_if_failed_new
 
 from . import main as cli
+from .textout import report_lock_waits, say
 
 PROGRESS_MIN_BYTES = 4 << 20  # smaller files finish before a bar is worth drawing
 
@@ -92,11 +96,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--pairs-per-prompt", type=_positive, metavar="N",
                    help="shape b: sample N pairs per prompt instead of all pairs")
     g.add_argument("--seed", type=int, default=0, help="seed for --pairs-per-prompt (default: 0)")
+    g.add_argument("--max-responses", type=_non_negative, default=MAX_RESPONSES, metavar="N",
+                   help=f"shape b: refuse a row with more than N responses unless "
+                        f"--pairs-per-prompt samples it; 0 lifts the cap (default: "
+                        f"{MAX_RESPONSES}, i.e. {MAX_RESPONSES * (MAX_RESPONSES - 1) // 2:,} "
+                        "pairs per row)")
     g.add_argument("--all-ordered-pairs", action="store_true",
                    help="shape d: every pair with different scores, not just best vs worst")
     g.add_argument("--skip-empty", action="store_true",
                    help="leave out rows with an empty text instead of failing")
     p.set_defaults(func=run)
+
+
+def _non_negative(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return n
 
 
 def _positive(value: str) -> int:
@@ -109,7 +125,8 @@ def _positive(value: str) -> int:
 def read_options(args: argparse.Namespace) -> ReadOptions:
     return ReadOptions(columns=column_map(args), shape=args.shape, fmt=args.fmt,
                        pairs_per_prompt=args.pairs_per_prompt, seed=args.seed,
-                       all_ordered_pairs=args.all_ordered_pairs, skip_empty=args.skip_empty)
+                       all_ordered_pairs=args.all_ordered_pairs, skip_empty=args.skip_empty,
+                       max_responses=args.max_responses)
 
 
 @contextlib.contextmanager
@@ -139,12 +156,21 @@ def _progress_bars(enabled: bool) -> Iterator:
 
 
 def run(args: argparse.Namespace) -> int:
+    report_lock_waits()
     options = read_options(args)
-    with Store.open(args.db) as store, _progress_bars(True) as progress_for:
+    with removed_if_failed_new(args.db), Store.open(args.db) as store, \
+            _progress_bars(True) as progress_for:
         summary = import_files(store, args.files, options, progress_for)
+        if summary.comparisons == 0:  # inside: a new, empty database is removed again
+            raise InputError("the files yield no comparisons (ratings need two different "
+                             "scores for one prompt); nothing was imported",
+                             path=", ".join(str(f) for f in args.files))
     for info in summary.files:
         extra = f"; ignored columns: {', '.join(info.ignored)}" if info.ignored else ""
-        print(f"{info.path}: {plural(info.rows, 'row')}, shape {info.shape}, "
-              f"{plural(info.items, 'comparison')}{extra}")
-    print(summary.line())
+        judged = f"; judgements by {info.annotator}" if info.annotator else ""
+        say(f"{info.path}: {plural(info.rows, 'row')}, shape {info.shape}, "
+            f"{plural(info.items, 'comparison')}{judged}{extra}")
+        if info.note:
+            say(f"{info.path}: {info.note}")
+    say(summary.line())
     return 0

@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from duelist.store import Store, StoreError
+from duelist.store.cleanup import removed_if_failed_new
+
+from .textout import report_lock_waits, say
 
 _EPILOG = """\
 Comparisons are matched by content (the pair in either order is one comparison),
@@ -58,17 +61,19 @@ def _progress() -> Iterator:
 
 
 def run(args: argparse.Namespace) -> int:
+    report_lock_waits()
     if len(set(args.sources)) != len(args.sources):
         raise StoreError("the same database is named twice; list each source once")
     for src in args.sources:  # before the output is created, so a typo leaves no file behind
         if not Path(src).is_file():
             raise StoreError(f"{src}: no such database")
-    with Store.open(args.output) as target, _progress() as progress:
+    with removed_if_failed_new(args.output), Store.open(args.output) as target, \
+            _progress() as progress:
         report = target.merge_from(args.sources, progress)
         counts = target.counts()
     for src in report.sources:
-        print(f"merged {src}")
-    print(f"{args.output}: +{report.comparisons_added} comparisons "
+        say(f"merged {src}")
+    say(f"{args.output}: +{report.comparisons_added} comparisons "
           f"({report.comparisons_seen - report.comparisons_added} already there, "
           f"{report.flipped} stored the other way round), "
           f"+{report.annotations_added} judgements "

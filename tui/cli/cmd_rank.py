@@ -11,8 +11,6 @@ probability that the response beats the one below it (calibrated with --calibrat
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from duelist.engine.errors import InputError
 from duelist.engine.ranking import candidates_from_file
 
 from . import scoring_opts as so
+from .textout import dumps
 
 _EPILOG = """\
 --file rows (JSON, JSONL, CSV, Parquet): {prompt, responses: [...]} ranks each row;
@@ -101,8 +100,7 @@ def run(args: argparse.Namespace) -> int:
                for prompt, responses in groups]
     if args.json:
         out = [_as_json(p, r) for p, r in results]
-        json.dump(out[0] if len(out) == 1 else out, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        print(dumps(out[0] if len(out) == 1 else out, indent=1))
         return 0
     from rich.console import Console
 

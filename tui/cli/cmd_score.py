@@ -19,6 +19,7 @@ from duelist.engine.errors import InputError
 from duelist.engine.model_set import temperature_of
 
 from . import scoring_opts as so
+from .textout import say
 
 _EPILOG = """\
 columns added (all input columns are kept):
@@ -70,11 +71,11 @@ def run(args: argparse.Namespace) -> int:
         from duelist.engine.rl.reward_stats import normalizer
 
         normalizer(model)  # no statistics: fail now, not after scoring
-    with so.progress_bar(f"scoring {len(job.texts)} responses",
+    with so.progress_bar(f"scoring {job.n_texts} responses",
                          enabled=not args.no_progress) as progress:
         summary = score_file.run(model, job, calibrated=args.calibrated, progress=progress,
                                  normalize=args.normalize)
-    print(f"scored {summary.responses} responses in {summary.rows} rows with "
+    say(f"scored {summary.responses} responses in {summary.rows} rows with "
           f"{so.describe(model)} -> {summary.out} (added: {', '.join(summary.columns_added)})",
           file=sys.stderr)
     return 0

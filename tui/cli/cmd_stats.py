@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from duelist.tui.quality_format import render_quality
 from duelist.tui.sanitize import clean
 
 from . import main as cli
+from .textout import dumps, say
 
 Renderer = Callable[[dict[str, Any]], list[str]]
 RENDERERS: dict[str, Renderer] = {}
@@ -89,11 +89,11 @@ def render(stats: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         raise StoreError(f"{args.db}: no such database; run 'duelist import' first")
-    with Store.open(args.db) as store:
+    with Store.open_for_reading(args.db) as store:
         stats = build_stats(store)
     if args.json:
-        print(json.dumps({"db": str(args.db), **stats}, ensure_ascii=False))
+        print(dumps({"db": str(args.db), **stats}))
     else:
-        print(f"database     {args.db}")
-        print(render(stats))
+        say(f"database     {args.db}")
+        say(render(stats))
     return 0

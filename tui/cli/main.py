@@ -51,10 +51,17 @@ def _with_default_command(argv: list[str]) -> list[str]:
 
 
 def one_line(message: str) -> str:
-    return " ".join(str(message).split()) or "unknown error"
+    """One cleaned line: messages quote file content (column names, paths), which may
+    carry terminal escapes."""
+    from .textout import one_line as clean_one_line
+
+    return clean_one_line(message)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .textout import safe_streams
+
+    safe_streams()
     args_list = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser(args_list[0] if args_list else None)
     args = parser.parse_args(args_list)

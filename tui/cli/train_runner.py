@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 from collections.abc import Callable
@@ -96,7 +97,20 @@ def run_training(params: RewardParams, *, db: str | None, console: Console,
                  out: Callable[[Text], None]) -> int:
     """Write params into the run dir, start the worker, follow it; 0 when it finished."""
     run_dir = params.run_dir
+    new_run_dir = not run_dir.exists()
     run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run_worker(params, run_dir, db=db, console=console, out=out)
+    except DuelistError as exc:
+        if new_run_dir and getattr(exc, "user_error", False):
+            # Bad data or settings: nothing was trained, nothing to resume, and the message
+            # says it all. Leave no `<name>.run/` folder behind.
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+
+
+def _run_worker(params: RewardParams, run_dir: Path, *, db: str | None, console: Console,
+                out: Callable[[Text], None]) -> int:
     params_file = run_dir / "params.json"
     params_file.write_text(params.to_json(), encoding="utf-8")
     log_path = run_dir / "worker.log"
@@ -182,7 +196,9 @@ def _report(view: ProgressView, code: int, log_path: Path, out: Callable[[Text],
     if view.error is not None:
         message = one_line(str(view.error.get("message", "training failed")), 400)
         if view.error.get("kind") in ("user", "params"):
-            raise DuelistError(message)
+            err = DuelistError(message)
+            err.user_error = True  # type: ignore[attr-defined]
+            raise err
         if view.error.get("kind") == "interrupted":
             raise KeyboardInterrupt
         raise DuelistError(f"training failed: {message} (details in {log_path})")

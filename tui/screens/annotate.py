@@ -27,7 +27,7 @@ from duelist.tui.widgets.response_panel import ResponsePanel, View
 from duelist.tui.widgets.top_bar import TopBar
 from duelist.tui.widgets.word_diff import word_diff
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -205,6 +205,8 @@ class AnnotateScreen(Screen[None]):
         if self.session.current is None:
             self.notify("Nothing to judge here.", markup=False)
             return
+        if self._pressed_before_shown():
+            return
         elapsed = (time.monotonic() - self._shown_at) * 1000
         ann = self.session.judge(pick, int(elapsed) if self.stamp_timing else 1, strength)
         self._saved(f"✓ saved #{ann.id}")  # only after the COMMIT returned
@@ -288,3 +290,23 @@ class AnnotateScreen(Screen[None]):
         left.set_view(view, dl)
         right.set_view(view, dr)
         self._status()
+
+    # ---- stale keys (issue 15, item 10) ---------------------------------------
+    # While a write waits for another process's lock, the UI thread is blocked and the
+    # terminal keeps buffering keys. Each key event carries the time it was read, so a
+    # judgement key pressed before the current item was painted was meant for an
+    # earlier item: it is dropped, never applied to an item the annotator did not see.
+    _PICK_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"1", "a", "left", "2", "b", "right", "t", "x", "s"})
+    _pick_key_time: float | None = None
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in self._PICK_KEYS:
+            self._pick_key_time = event.time
+
+    def _pressed_before_shown(self) -> bool:
+        pressed, self._pick_key_time = self._pick_key_time, None
+        if pressed is None or pressed >= self._shown_at:
+            return False
+        self.notify("A key pressed before this item appeared was ignored.", markup=False)
+        return True
