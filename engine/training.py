@@ -200,13 +200,13 @@ def _embedding_block(model: Any, emb: Any) -> Any:
     return None
 
 
-def _last_checkpoint(params: RewardParams) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+def _last_checkpoint(params: RewardParams, emit: Emit | None = None) -> str | None:
+    """The newest COMPLETE checkpoint (a save cut short by Ctrl+C is skipped and removed)."""
+    from .checkpoints import last_complete_checkpoint
 
-    ckpt_dir = params.run_dir / "checkpoints"
-    if not ckpt_dir.is_dir():
-        return None
-    return get_last_checkpoint(str(ckpt_dir))
+    log = (lambda message: emit("log", message=message)) if emit else None
+    found = last_complete_checkpoint(params.run_dir / "checkpoints", log)
+    return str(found) if found else None
 
 
 def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = None,
@@ -289,7 +289,7 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
 
     resume_from = None
     if params.resume:
-        resume_from = _last_checkpoint(params)
+        resume_from = _last_checkpoint(params, emit)
         if resume_from is None:
             emit("log", message=f"no checkpoint in {params.run_dir}; starting from the beginning")
         else:
