@@ -27,7 +27,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     imports its own dependencies, and `duelist annotate` must not pay for the
     other nine on its way to the first comparison (launch budget < 1 s)."""
     parser = argparse.ArgumentParser(
-        prog="duelist",
+        prog="duelist", allow_abbrev=False,
         description="Judge A/B comparisons in the terminal and turn them into a reward model.",
         epilog="Run 'duelist COMMAND --help' for a command's options. With no command, "
                "'duelist' opens the annotation screen on ./duelist.db.",
@@ -36,6 +36,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name in [only] if only in COMMANDS else COMMANDS:
         module = import_module(f"duelist.tui.cli.cmd_{name}")
         module.register(sub)
+    # No prefix matching: AutoTrain's `--train` read as `--trainer` (issue 14, item 7), and
+    # a flag added later must never change what an old abbreviation means.
+    for command_parser in sub.choices.values():
+        command_parser.allow_abbrev = False
     return parser
 
 
