@@ -27,3 +27,39 @@ def test_no_parser_accepts_abbreviations(capsys: pytest.CaptureFixture[str]) -> 
         build_parser("train").parse_args(["train", "--max-step", "1"])
     assert exc.value.code == 2
     assert "--max-step" in capsys.readouterr().err
+
+
+def _write(path, text: str):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_train_names_its_own_column_flag_before_loading_anything(
+        tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from duelist.tui.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    data = _write(tmp_path / "q.json", '[{"question": "p", "chosen": "a", "rejected": "b"}]')
+    assert main(["train", "--data-path", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "no 'prompt' column" in err and "--prompt-text-column" in err, err
+    assert "--shape" not in err and "--prompt-column/" not in err
+    # Checked before the worker starts: no run folder, no database.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["q.json"]
+
+
+def test_score_does_not_suggest_a_flag_it_lacks(tmp_path, capsys) -> None:
+    from duelist.tui.cli.main import main
+
+    src = _write(tmp_path / "in.jsonl", '{"prompt": "p", "response": ""}\n')
+    assert main(["score", str(src), str(tmp_path / "out.jsonl"), "--model", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "text is empty" in err and "--skip-empty" not in err
+
+
+def test_import_still_offers_skip_empty(tmp_path, capsys) -> None:
+    from duelist.tui.cli.main import main
+
+    src = _write(tmp_path / "in.jsonl", '{"prompt": "p", "chosen": "", "rejected": "b"}\n')
+    assert main(["import", str(src), "--db", str(tmp_path / "p.db")]) == 2
+    assert "--skip-empty leaves such rows out" in capsys.readouterr().err

@@ -65,7 +65,7 @@ def text(value: Any, cell: Cell) -> str:
         else:
             raise cell.error(f"expected text, got {_type_name(value)}")
     if not value.strip():
-        raise cell.error("text is empty or whitespace only (--skip-empty leaves such rows out)",
+        raise cell.error("text is empty or whitespace only",
                          EmptyTextError)
     if "\x00" in value:
         raise cell.error("text contains a NUL character")
