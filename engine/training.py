@@ -337,8 +337,8 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
         from .calibration import fit_and_save
 
         cal = fit_and_save(reward_model.path, split.valid, model=reward_model)
-        emit("log", message=f"calibration: temperature {cal.temperature:.3f} on "
-                            f"{cal.n_pairs} validation pairs")
+        emit("log", message=f"calibration (temperature {cal.fitted_temperature:.3f} fitted on "
+                            f"{cal.n_pairs} validation pairs): {cal.note}")
     return reward_model
 
 

@@ -103,7 +103,8 @@ async def test_replayed_run_draws_curves_moves_progress_and_lands_in_history(db_
         assert table.row_count == 1
         row = [str(c) for c in table.get_row_at(0)]
         assert row[1] == "done" and row[3] == "12"
-        assert row[4] == f"{events[-1]['metrics']['valid_accuracy']:.3f}"
+        final = events[-1]["metrics"]  # every accuracy carries its n (issue 14, item 3)
+        assert row[4] == f"{final['valid_accuracy']:.3f} n={final['valid_pairs']}"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="stored run")
         stored = app.screen.state.view()

@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         model = so.load_model_set(args)
     if args.calibrated:
         temperature_of(model, True)  # no calibration: fail now, not after scoring
+        so.warn_if_calibration_not_applied(model, True)
     with so.progress_bar(f"scoring {len(job.texts)} responses",
                          enabled=not args.no_progress) as progress:
         summary = score_file.run(model, job, calibrated=args.calibrated, progress=progress)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
+from duelist.tui.accuracy_text import accuracy_text, held_out, run_warning
 from duelist.tui.run_monitor import (
     RunEnded,
     RunLaunchFailed,
@@ -42,7 +43,8 @@ KNOWN_METRICS = [("valid_accuracy", "valid accuracy"), ("eval_accuracy", "valid 
                  ("valid_margin", "valid margin"), ("train_loss", "train loss"),
                  ("train_pairs_per_s", "pairs/s"), ("pairs_per_s", "pairs/s")]
 # Bookkeeping numbers not worth a place on the one-line summary.
-HIDDEN_METRICS = {"train_runtime_s", "duration_s", "steps", "valid_pairs", "epochs_completed"}
+HIDDEN_METRICS = {"train_runtime_s", "duration_s", "steps", "valid_pairs", "epochs_completed",
+                  "train_cpu_s"}
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -201,12 +203,18 @@ class DashboardScreen(Screen[None]):
                       if isinstance(val, int | float) and not isinstance(val, bool)
                       and k not in HIDDEN_METRICS][:4]
             text = Text("Finished  ", style="bold green")
-            text.append("  ".join(f"{label} {fmt_metric(val, label)}" for label, val in items))
+            found = held_out(v.final_metrics)
+            text.append("  ".join(
+                f"{label} {accuracy_text(*found) if found and 'accuracy' in label else fmt_metric(val, label)}"
+                for label, val in items))
             if v.duration_s is not None:
                 text.append(f"  ·  took {fmt_duration(v.duration_s)}")
             if v.model_dir:
                 text.append("\nmodel: ")
                 text.append(one_line(v.model_dir, 300))
+            warning = run_warning(v.final_metrics)
+            if warning:
+                text.append("\n" + warning, style="bold yellow")
             return text
         if v.status in {"failed", "cancelled", "interrupted"}:
             style = "bold red" if v.status == "failed" else "bold yellow"
