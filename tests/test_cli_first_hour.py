@@ -63,3 +63,21 @@ def test_import_still_offers_skip_empty(tmp_path, capsys) -> None:
     src = _write(tmp_path / "in.jsonl", '{"prompt": "p", "chosen": "", "rejected": "b"}\n')
     assert main(["import", str(src), "--db", str(tmp_path / "p.db")]) == 2
     assert "--skip-empty leaves such rows out" in capsys.readouterr().err
+
+
+def test_first_run_guides_instead_of_creating_an_empty_database(
+        tmp_path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from duelist.store import Store
+    from duelist.tui.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "no project database at 'duelist.db'" in err
+    assert "'duelist demo'" in err and "'duelist import FILE --db duelist.db'" in err
+    assert list(tmp_path.iterdir()) == []  # nothing created
+    Store.open(tmp_path / "project.db").close()
+    assert main(["annotate", "--db", "projet.db"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean --db project.db?" in err
+    assert not (tmp_path / "projet.db").exists()

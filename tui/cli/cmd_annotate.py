@@ -71,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--overlap must be at least 1, got {args.overlap}")
     if not 0.0 <= args.gold_rate <= 1.0:
         raise InputError(f"--gold-rate must be between 0 and 1, got {args.gold_rate}")
+    from .first_run import require_database
+
+    require_database(args.db)
     return launch(args.db, annotator=args.annotator or "", order=args.order,
                   randomize=args.randomize, seed=args.seed, guidelines=args.guidelines,
                   overlap=args.overlap, gold_rate=args.gold_rate)
