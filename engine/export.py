@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DuelistError
+from .file_modes import fix_file_mode
 from .preference import PreferencePair
 
 EXPORT_FORMATS = ("jsonl", "json", "csv", "parquet", "hf")
@@ -75,6 +76,7 @@ def _atomic_file(out: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        fix_file_mode(tmp, out)  # mkstemp made it 0600 whatever the umask
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

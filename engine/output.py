@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DuelistError
+from .file_modes import fix_dir_mode
 
 META_FILE = "duelist.json"
 META_VERSION = 1
@@ -51,6 +52,7 @@ def atomic_dir(target: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
         yield tmp
+        fix_dir_mode(tmp, target)  # mkdtemp made it 0700 whatever the umask
         if target.exists():
             if not overwrite:
                 raise FileExistsError(f"{target} already exists")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .file_modes import fix_file_mode
 from .ingest import values
 from .ingest.readers import detect_format, iter_rows
 from .model_set import Progress, ScoreDetail, bt_prob, detail_of, temperature_of
@@ -157,6 +158,7 @@ def _atomic_write(out: Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        fix_file_mode(tmp, out)  # mkstemp made it 0600 whatever the umask
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
