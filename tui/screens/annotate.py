@@ -43,9 +43,9 @@ class AnnotateScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1,a,left", "pick('left')", "A better", key_display="1/a/←",
-                tooltip="A (left) is better"),
+                tooltip="A (left, or top when stacked) is better"),
         Binding("2,b,right", "pick('right')", "B better", key_display="2/b/→",
-                tooltip="B (right) is better"),
+                tooltip="B (right, or bottom when stacked) is better"),
         Binding("t", "pick('tie')", "Tie", tooltip="Tie: equally good"),
         Binding("x", "pick('both_bad')", "Both bad", tooltip="Both responses are bad"),
         Binding("s", "pick('skip')", "Skip", tooltip="Skip: cannot judge this one"),
@@ -60,6 +60,13 @@ class AnnotateScreen(Screen[None]):
         Binding("pagedown,space", "scroll(20)", "Page down", show=False,
                 tooltip="Page both responses down"),
         Binding("pageup", "scroll(-20)", "Page up", show=False, tooltip="Page both responses up"),
+        # Prompt keys (issue 14, item 5): multi-turn prompts must be readable without a mouse.
+        Binding("e", "toggle_history", "Earlier turns", show=False,
+                tooltip="Expand / fold the earlier conversation turns of the prompt"),
+        Binding("left_square_bracket", "scroll_prompt(-3)", "Prompt up", show=False,
+                key_display="[", tooltip="Scroll the prompt up"),
+        Binding("right_square_bracket", "scroll_prompt(3)", "Prompt down", show=False,
+                key_display="]", tooltip="Scroll the prompt down"),
         Binding("m", "toggle_raw", "Raw", show=False, tooltip="Raw text / Markdown view"),
         Binding("d", "toggle_diff", "Diff", show=False,
                 tooltip="Word-level diff of A and B on / off"),
@@ -244,6 +251,15 @@ class AnnotateScreen(Screen[None]):
         """Scroll both responses together: comparing them line by line is the job."""
         for panel in self.query(ResponsePanel):
             panel.scroll_text(lines)
+
+    # ---- prompt (issue 14, item 5) -------------------------------------------
+    def action_toggle_history(self) -> None:
+        """e: expand / fold the earlier turns of a multi-turn prompt."""
+        self.query_one("#prompt", PromptView).toggle_history()
+
+    def action_scroll_prompt(self, lines: int) -> None:
+        """[ / ]: scroll the prompt box (a long question, or expanded history)."""
+        self.query_one("#prompt", PromptView).scroll_lines(lines)
 
     def action_toggle_raw(self) -> None:
         self._set_view("markdown" if self.view == "raw" else "raw")
