@@ -81,3 +81,20 @@ def test_first_run_guides_instead_of_creating_an_empty_database(
     err = capsys.readouterr().err
     assert "did you mean --db project.db?" in err
     assert not (tmp_path / "projet.db").exists()
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from duelist.store import NewComparison, Store
+
+    db = tmp_path / "p.db"
+    with Store.open(db) as store:
+        store.insert_comparisons([NewComparison("p", "a", "b")])
+    proc = subprocess.Popen([sys.executable, "-m", "duelist.tui.cli.main", "stats", "--db",
+                             str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # `duelist stats | head -0`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert "BrokenPipe" not in err and err == ""

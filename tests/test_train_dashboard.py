@@ -20,6 +20,7 @@ from duelist.tui.screens.history import HistoryScreen
 from duelist.tui.screens.train_form import TrainFormScreen
 from duelist.tui.widgets.curves import CurvePlot
 from textual.widgets import DataTable, ProgressBar, Static
+from textual.widgets._footer import FooterKey
 from train_tui_helpers import (
     EVENTS,
     REPLAY,
@@ -303,3 +304,27 @@ async def test_history_marks_an_older_model_current_and_refuses_runs_without_one
         await pilot.pause(0.1)
         assert app.store.current_model().name == "old"
         assert [str(table.get_row_at(i)[7]) for i in range(3)] == ["", "", "● current"]
+
+
+@pytest.mark.anyio
+async def test_cancel_key_leaves_the_footer_when_the_run_ends(db_path: Path) -> None:
+    """The monitor posts RunEnded before it drops its watch; the footer must not keep
+    offering "c Cancel run" for a run that is over (issue 14, item 14)."""
+    from duelist.tui.run_monitor import RunEnded
+
+    make_project(db_path)
+    app = make_app(db_path, replay_command(delay=0.5))
+    async with app.run_test(size=SIZE) as pilot:
+        await start_training(pilot, app)
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
+        dash = app.screen
+        monitor = monitor_for(app)
+        await wait_for(pilot, lambda: monitor.watch is not None, what="watching")
+        await pilot.pause(0.1)
+        assert [k for k in dash.query(FooterKey) if k.key == "c"]
+        dash.post_message(RunEnded(monitor.watch.run_id, "done"))  # as _settle does
+        await pilot.pause(0.2)
+        assert monitor.watch is not None  # the worker is still going in this test
+        assert not [k for k in dash.query(FooterKey) if k.key == "c"]
+        monitor.cancel()
+        await wait_for(pilot, lambda: monitor.watch is None, what="cancelled")

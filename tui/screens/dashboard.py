@@ -79,6 +79,7 @@ class DashboardScreen(Screen[None]):
     def __init__(self, state: RunState | None = None) -> None:
         super().__init__()
         self.fixed_state = state
+        self._ended = False
         self._drawn_version = -1
 
     @property
@@ -131,9 +132,14 @@ class DashboardScreen(Screen[None]):
         self.redraw()
 
     def on_run_started(self, message: RunStarted) -> None:
+        self._ended = False
         self.redraw(force=True)
+        self.refresh_bindings()
 
     def on_run_ended(self, message: RunEnded) -> None:
+        # The monitor posts RunEnded before it drops its watch, so check_action must not
+        # rely on the watch alone: "c Cancel run" stayed in the footer (issue 14, item 14).
+        self._ended = True
         self.redraw(force=True)
         self.refresh_bindings()
 
@@ -232,14 +238,14 @@ class DashboardScreen(Screen[None]):
     # -- keys -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
-            return self.live and self.monitor.watch is not None
+            return self.live and self.monitor.watch is not None and not self._ended
         return True
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_cancel_run(self) -> None:
-        if not (self.live and self.monitor.watch is not None):
+        if not (self.live and self.monitor.watch is not None and not self._ended):
             return
         run_id = self.monitor.watch.run_id
 
