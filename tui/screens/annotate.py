@@ -204,7 +204,8 @@ class AnnotateScreen(Screen[None]):
             return
         elapsed = (time.monotonic() - self._shown_at) * 1000
         ann = self.session.judge(pick, int(elapsed) if self.stamp_timing else 1)
-        self._saved(f"✓ saved #{ann.id}")  # only after the COMMIT returned
+        # "#" is the ITEM (comparison) id, as in the header, not the judgement's row id
+        self._saved(f"✓ saved #{ann.comparison_id}")  # only after the COMMIT returned
         self._show(self.session.current)
 
     @on(ResponsePanel.Picked)
@@ -216,7 +217,7 @@ class AnnotateScreen(Screen[None]):
         if ann is None:
             self.notify("Nothing to undo in this session.", markup=False)
             return
-        self._saved(f"↶ undone #{ann.id}")
+        self._saved(f"↶ undone #{ann.comparison_id}")
         self._show(self.session.current)
 
     def action_next(self) -> None:
