@@ -98,3 +98,32 @@ def test_saved_toast_and_guidelines_keys(tmp_path) -> None:
 
     _saved, before, after = asyncio.run(run())
     assert after == before + 6
+
+
+def test_train_form_error_is_visible_at_80x24(tmp_path) -> None:
+    import asyncio
+
+    from duelist.tui.app import AnnotateOptions, DuelistApp
+    from duelist.tui.screens.train_form import TrainFormScreen
+    from textual.widgets import Input, Static
+    from train_tui_helpers import make_project
+
+    db = tmp_path / "p.db"
+    make_project(db)
+
+    async def run() -> None:
+        app = DuelistApp(db, AnnotateOptions(annotator="tester", stamp_timing=False))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("T")
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, TrainFormScreen)
+            app.screen.query_one("#f-epochs", Input).value = "many"
+            app.screen.query_one("#f-epochs", Input).focus()
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            message = app.screen.query_one("#train-message", Static)
+            assert "Epochs" in str(message.render())
+            region = message.region
+            assert region.height >= 1 and region.y >= 0 and region.bottom <= 23, region
+
+    asyncio.run(run())

@@ -64,6 +64,10 @@ class TrainFormScreen(Screen[None]):
         with Vertical(id="train-box"):
             yield Static(Text("Train a reward model on the judgements so far", style="bold"),
                          id="train-title")
+            # Right under the title: at 80x24 the form is taller than the screen, and a
+            # message drawn below the fields was never seen, so Enter seemed to do nothing
+            # (issue 14, item 9).
+            yield Static(id="train-message")
             with Grid(id="train-grid"):
                 for name, label, _ in FIELDS:
                     yield Label(label)
@@ -71,7 +75,6 @@ class TrainFormScreen(Screen[None]):
                 yield Label("LoRA (PEFT)")
                 yield Switch(value=form.peft, id="f-peft")
             yield Static(Text("Counting usable pairs…"), id="train-pairs")
-            yield Static(id="train-message")
             yield Static(Text("Enter (or ctrl+s) starts training · Esc goes back · the run "
                               "keeps going while you judge", style="dim"), id="train-hint")
         yield Footer()
@@ -136,7 +139,9 @@ class TrainFormScreen(Screen[None]):
             Text("Preparing the snapshot and starting the worker…", style="cyan"))
 
     def _message(self, text: str) -> None:
-        self.query_one("#train-message", Static).update(Text(one_line(text, 400), style="bold red"))
+        message = self.query_one("#train-message", Static)
+        message.update(Text(one_line(text, 400), style="bold red"))
+        message.scroll_visible(animate=False)
 
     def on_run_started(self, message: RunStarted) -> None:
         from duelist.tui.screens.dashboard import DashboardScreen
