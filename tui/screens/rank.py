@@ -116,6 +116,7 @@ class RankScreen(Screen[None]):
 
         Cleaned first: a TextArea draws control characters as they are, so an OSC 52
         in a stored response would write to the user's clipboard (seen in tmux)."""
+        self._clear_results()
         self.query_one("#rank-prompt", TextArea).text = clean(prompt)
         self.query_one("#rank-responses", TextArea).text = f"\n{SEPARATOR}\n".join(
             clean(r) for r in responses)
@@ -126,6 +127,13 @@ class RankScreen(Screen[None]):
 
     # ---- actions ---------------------------------------------------------------
     def action_back(self) -> None:
+        # Esc while typing only leaves the text box: one Esc too many used to pop this
+        # screen, and the next typed letters became judgements on the annotate screen
+        # (issue 14, item 10). A second Esc leaves.
+        if isinstance(self.focused, TextArea):
+            self.set_focus(None)
+            self._status("Esc again goes back to judging; click a box (or Tab) to type.")
+            return
         self.app.pop_screen()
 
     def action_next_source(self) -> None:
@@ -134,7 +142,21 @@ class RankScreen(Screen[None]):
             self.source_index = (self.source_index + 1) % len(self.sources)
         else:
             self.source_index = 0
+            self.notify("F4 switches between models, and this project has only "
+                        + ("one." if self.sources else "none yet (T trains one)."),
+                        severity="warning", markup=False)
         self._show_title()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._clear_results()
+
+    def _clear_results(self) -> None:
+        """Results of other inputs must not stay on screen as if they were these."""
+        if self.ranked:
+            self.ranked = []
+            self.query_one("#rank-results", DataTable).clear()
+            self.query_one("#rank-detail", Static).update("")
+            self._status("Inputs changed; F5 ranks them.")
 
     def action_pick(self) -> None:
         prompts = self.app.store.prompts()
