@@ -226,6 +226,8 @@ async def test_quit_during_a_run_can_leave_it_running_for_the_next_start(db_path
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="quit question")
         await pilot.press("l")
         await wait_for(pilot, lambda: not app.is_running, what="exit")
+    # the terminal is told, once the screen is gone (issue 14, item 14)
+    assert any("keeps training in the background" in str(m) for m in app._exit_renderables)
     try:
         assert rl.pid_alive(pid), "the run was left running"
         with Store.open(db_path) as store:
