@@ -216,6 +216,14 @@ async def test_form_is_prefilled_from_the_last_run(db_path: Path) -> None:
 async def test_quit_during_a_run_can_leave_it_running_for_the_next_start(db_path: Path) -> None:
     make_project(db_path)
     app = make_app(db_path, replay_command("--stop-after", "20", "--hang", delay=0.01))
+    exit_messages: list[str] = []
+    real_exit = app.exit
+
+    def exit_spy(*args, **kwargs) -> None:
+        exit_messages.append(str(kwargs.get("message") or ""))
+        real_exit(*args, **kwargs)
+
+    app.exit = exit_spy  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, app)
         monitor = monitor_for(app)
@@ -227,7 +235,7 @@ async def test_quit_during_a_run_can_leave_it_running_for_the_next_start(db_path
         await pilot.press("l")
         await wait_for(pilot, lambda: not app.is_running, what="exit")
     # the terminal is told, once the screen is gone (issue 14, item 14)
-    assert any("keeps training in the background" in str(m) for m in app._exit_renderables)
+    assert any("keeps training in the background" in m for m in exit_messages), exit_messages
     try:
         assert rl.pid_alive(pid), "the run was left running"
         with Store.open(db_path) as store:
