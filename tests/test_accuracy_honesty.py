@@ -96,3 +96,18 @@ async def test_history_shows_n_next_to_accuracy_and_the_warning(db_path: Path) -
         detail = str(app.screen.query_one("#history-detail", Static).render())
         assert "0.833 (n=6, 95% CI 0.44-0.97)" in detail
         assert "Too little data" in detail
+
+
+@pytest.mark.anyio
+async def test_train_form_warns_plainly_about_little_data(db_path: Path) -> None:
+    from duelist.tui.screens.train_form import TrainFormScreen
+
+    make_project(db_path)  # 12 judged comparisons
+    app = DuelistApp(db_path, AnnotateOptions(annotator="tester", stamp_timing=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("T")
+        await wait_for(pilot, lambda: isinstance(app.screen, TrainFormScreen), what="form")
+        form = app.screen
+        await wait_for(pilot, lambda: form.pairs_ready is not None, what="pair count")
+        shown = str(form.query_one("#train-pairs", Static).render())
+        assert "is little to learn from" in shown and "near chance" in shown

@@ -97,7 +97,7 @@ class TrainFormScreen(Screen[None]):
     def _show_pairs(self, resolution: Any) -> None:
         self.pairs_ready = len(resolution.pairs)
         text = Text(one_line(resolution.summary(), 300))
-        warning = rl.too_few_message(resolution)
+        warning = rl.too_few_message(resolution) or rl.little_data_note(len(resolution.pairs))
         if warning:
             text.append("\n" + warning, style="bold yellow")
         self.query_one("#train-pairs", Static).update(text)
