@@ -127,3 +127,13 @@ def test_train_form_error_is_visible_at_80x24(tmp_path) -> None:
             assert region.height >= 1 and region.y >= 0 and region.bottom <= 23, region
 
     asyncio.run(run())
+
+
+def test_importing_training_prints_no_bitsandbytes_warning() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "import duelist.engine.training"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "gemm_4bit_forward" not in proc.stderr
