@@ -137,3 +137,29 @@ def test_importing_training_prints_no_bitsandbytes_warning() -> None:
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "gemm_4bit_forward" not in proc.stderr
+
+
+def test_progress_total_follows_comparisons_added_on_another_screen(tmp_path) -> None:
+    import asyncio
+
+    from annotate_helpers import make_app, make_project
+    from duelist.store import NewComparison
+
+    db = tmp_path / "p.db"
+    make_project(db, 3)
+
+    async def run() -> tuple[int | None, int | None]:
+        app = make_app(db, stamp_timing=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.3)
+            before = app.session.progress.total
+            await pilot.press("question_mark")  # any other screen; R's F8/F9 do this
+            await pilot.pause()
+            app.store.insert_comparisons([NewComparison("new", "x", "y"),
+                                          NewComparison("new2", "x", "y")])
+            await pilot.press("escape")
+            await pilot.pause(0.3)
+            return before, app.session.progress.total
+
+    before, after = asyncio.run(run())
+    assert (before, after) == (3, 5)

@@ -137,6 +137,12 @@ class AnnotateScreen(Screen[None]):
         self._status()
         self.call_after_refresh(self._painted)
 
+    def on_screen_resume(self) -> None:
+        """Back from another screen (R's F8/F9 add comparisons, an import may have run):
+        count again, or the bars keep their old total (issue 14, item 13)."""
+        if self._first_paint_done:
+            self._count_progress()
+
     def _painted(self) -> None:
         self._shown_at = time.monotonic()
         self.painted_at = time.perf_counter()  # read by bench/tui_bench.py
