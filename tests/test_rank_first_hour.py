@@ -59,3 +59,43 @@ async def test_extra_escape_while_typing_does_not_judge(db_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, AnnotateScreen)
+
+
+@pytest.mark.anyio
+async def test_file_dialog_keeps_a_bad_path_and_f6_walks_the_prompts(db_path: Path,
+                                                                      tmp_path: Path) -> None:
+    import json
+
+    from duelist.tui.screens.rank_pick import FilePrompt
+    from textual.widgets import Input, Label
+
+    with Store.open(db_path) as store:
+        store.insert_comparisons([NewComparison("p", "a", "b")])
+    good = tmp_path / "cands.jsonl"
+    good.write_text("\n".join(json.dumps({"prompt": f"prompt {i}", "responses": ["x", "y"]})
+                              for i in range(3)))
+    app = DuelistApp(db_path, AnnotateOptions(annotator="t", stamp_timing=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, RankScreen), what="rank")
+        screen = app.screen
+        await pilot.press("f3")
+        await pilot.pause()
+        typed = str(tmp_path / "cands.jsnl")  # a typo
+        app.screen.query_one(Input).value = typed
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FilePrompt), "a bad path closed the dialog"
+        assert app.screen.query_one(Input).value == typed
+        assert "cands.jsnl" in str(app.screen.query_one("#rank-file-error", Label).render())
+        app.screen.query_one(Input).value = str(good)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RankScreen)
+        assert screen.inputs()[0] == "prompt 0"
+        await pilot.press("f6")
+        await pilot.pause()
+        assert screen.inputs()[0] == "prompt 1"
+        await pilot.press("f6", "f6")
+        await pilot.pause()
+        assert screen.inputs()[0] == "prompt 0"  # wraps around
