@@ -85,7 +85,7 @@ def anyio_backend() -> str:
 async def test_history_shows_n_next_to_accuracy_and_the_warning(db_path: Path) -> None:
     make_project(db_path)
     with Store.open(db_path) as store:
-        run = store.create_run("demo", {"model": "m"}, status="done")
+        run = store.create_run("demo", {"model": None}, status="done")  # CLI, default model
         store.update_run(run.id, final_metrics=DEMO_METRICS)
     app = DuelistApp(db_path, AnnotateOptions(annotator="tester", stamp_timing=False))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -93,6 +93,7 @@ async def test_history_shows_n_next_to_accuracy_and_the_warning(db_path: Path) -
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), what="history")
         table = app.screen.query_one("#runs", DataTable)
         assert str(table.get_row_at(0)[4]) == "0.833 n=6"
+        assert str(table.get_row_at(0)[2]) == "all-MiniLM-L6-v2"  # not "None"
         detail = str(app.screen.query_one("#history-detail", Static).render())
         assert "0.833 (n=6, 95% CI 0.44-0.97)" in detail
         assert "Too little data" in detail

@@ -89,7 +89,8 @@ class HistoryScreen(Screen[None]):
         return [
             Text(str(run.id), justify="right"),
             Text(run.status, style=STATUS_STYLE.get(run.status, "")),
-            Text(one_line(model_label(str(run.config.get("model", ""))), 40)),
+            # a CLI run without --model trained the embedded default (config says None)
+            Text(one_line(model_label(str(run.config.get("model") or "all-MiniLM-L6-v2")), 40)),
             Text(str(run.n_pairs) if run.n_pairs is not None else "-", justify="right"),
             Text(acc_cell, justify="right"),
             Text(fmt_duration(run_duration(run)) if run.finished_at else "-", justify="right"),
