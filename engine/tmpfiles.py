@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from .file_modes import fix_file_mode
+
 LEGACY_AGE_S = 600
 
 
@@ -74,6 +76,7 @@ def atomic_file(out: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        fix_file_mode(tmp, out)  # mkstemp made it 0600 whatever the umask (file_modes.py)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

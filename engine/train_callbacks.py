@@ -17,12 +17,16 @@ from transformers import TrainerCallback
 
 def pair_metrics(chosen: Sequence[float], rejected: Sequence[float], *,
                  prefix: str = "") -> dict[str, float]:
-    """Accuracy (chosen > rejected), mean margin and mean Bradley-Terry loss."""
+    """Accuracy (chosen > rejected), mean margin and mean Bradley-Terry loss.
+
+    A tie (equal rewards) counts half, as in `duelist eval` (engine/evaluate.py): the
+    same model on the same pairs must print the same accuracy in both places.
+    """
     n = len(chosen)
     if n == 0:
         return {}
     diffs = [c - r for c, r in zip(chosen, rejected, strict=True)]
-    acc = sum(d > 0 for d in diffs) / n
+    acc = sum(1.0 if d > 0 else 0.5 if d == 0 else 0.0 for d in diffs) / n
     loss = sum(math.log1p(math.exp(-d)) if d > -30 else -d for d in diffs) / n
     return {f"{prefix}accuracy": round(acc, 6), f"{prefix}margin": round(sum(diffs) / n, 6),
             f"{prefix}loss": round(loss, 6), f"{prefix}pairs": n}

@@ -16,6 +16,7 @@ The pipeline, and why each step is ours rather than TRL's default:
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -99,7 +100,19 @@ def _trainer_class() -> type:
     return DuelistRewardTrainer
 
 
-def _reward_config(params: RewardParams, *, device: str, precision: str, evaluating: bool) -> Any:
+def warmup_steps(params: RewardParams, n_train: int | None) -> float | int:
+    """Whole warmup steps, rounded DOWN: transformers rounds a ratio up, and its linear
+    warmup runs step 1 at lr 0, so a 2-step run spent half its training at lr 0 (issue 14,
+    item 14). Down, a short run (< 1/ratio steps) simply has no warmup."""
+    if not n_train:
+        return params.warmup_ratio  # transformers 5: a float in [0, 1) is a ratio
+    per_epoch = math.ceil(n_train / (params.batch_size * params.gradient_accumulation))
+    total = params.max_steps if params.max_steps > 0 else per_epoch * params.epochs
+    return int(params.warmup_ratio * total)
+
+
+def _reward_config(params: RewardParams, *, device: str, precision: str, evaluating: bool,
+                   n_train: int | None = None) -> Any:
     from trl import RewardConfig
 
     eval_strategy = params.eval_strategy if evaluating else "no"
@@ -114,11 +127,12 @@ def _reward_config(params: RewardParams, *, device: str, precision: str, evaluat
         # transformers 5 renames gradient_checkpointing; TRL 1.16 still reads the old name.
         warnings.simplefilter("ignore", FutureWarning)
         return _make_config(RewardConfig, params, device, precision, eval_strategy, best, save,
-                            evaluating)
+                            evaluating, warmup_steps(params, n_train))
 
 
 def _make_config(RewardConfig: Any, params: RewardParams, device: str, precision: str,
-                 eval_strategy: str, best: bool, save: dict[str, Any], evaluating: bool) -> Any:
+                 eval_strategy: str, best: bool, save: dict[str, Any], evaluating: bool,
+                 warmup: float | int) -> Any:
     return RewardConfig(
         output_dir=str(params.run_dir / "checkpoints"),
         num_train_epochs=params.epochs,
@@ -126,7 +140,7 @@ def _make_config(RewardConfig: Any, params: RewardParams, device: str, precision
         per_device_train_batch_size=params.batch_size,
         per_device_eval_batch_size=params.batch_size * 2,  # no gradients: twice the pairs fit
         learning_rate=params.lr,
-        warmup_steps=params.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio
+        warmup_steps=warmup,
         weight_decay=params.weight_decay,
         # One kernel over all tensors: a MiniLM optimizer step took 21.6 ms vs 31.9 ms
         # unfused on this CPU (one micro-run); same math.
@@ -211,13 +225,13 @@ def _embedding_block(model: Any, emb: Any) -> Any:
     return None
 
 
-def _last_checkpoint(params: RewardParams) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+def _last_checkpoint(params: RewardParams, emit: Emit | None = None) -> str | None:
+    """The newest COMPLETE checkpoint (a save cut short by Ctrl+C is skipped and removed)."""
+    from .checkpoints import last_complete_checkpoint
 
-    ckpt_dir = params.run_dir / "checkpoints"
-    if not ckpt_dir.is_dir():
-        return None
-    return get_last_checkpoint(str(ckpt_dir))
+    log = (lambda message: emit("log", message=message)) if emit else None
+    found = last_complete_checkpoint(params.run_dir / "checkpoints", log)
+    return str(found) if found else None
 
 
 def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = None,
@@ -281,7 +295,8 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
                 model, use_gradient_checkpointing=params.gradient_checkpointing)
         peft_config = _peft_config(params, model)
 
-    args = _reward_config(params, device=device, precision=precision, evaluating=evaluating)
+    args = _reward_config(params, device=device, precision=precision, evaluating=evaluating,
+                          n_train=len(split.train))
     world = report_world(args, params.batch_size * params.gradient_accumulation, emit)
     callback = EventCallback(
         emit, pairs_per_step=params.batch_size * params.gradient_accumulation * world,
@@ -309,7 +324,7 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
 
     resume_from = None
     if params.resume:
-        resume_from = _last_checkpoint(params)
+        resume_from = _last_checkpoint(params, emit)
         if resume_from is None:
             emit("log", message=f"no checkpoint in {params.run_dir}; starting from the beginning")
         else:
@@ -326,7 +341,9 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
 
     if trainer.attention_tuner is not None:
         trainer.attention_tuner.restore()
-        emit("log", message=f"attention kernels by batch width: {trainer.attention_tuner.summary()}")
+        if trainer.attention_tuner.chosen:  # a short run may end before any timing decision
+            emit("log", message="attention kernels by batch width: "
+                                f"{trainer.attention_tuner.summary()}")
     metrics: dict[str, Any] = {
         "train_loss": float(result.training_loss),
         "train_runtime_s": round(float(result.metrics.get("train_runtime", 0.0)), 3),
@@ -376,8 +393,8 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
         from .calibration import fit_and_save
 
         cal = fit_and_save(reward_model.path, split.valid, model=reward_model, margins=margins)
-        emit("log", message=f"calibration: temperature {cal.temperature:.3f} on "
-                            f"{cal.n_pairs} validation pairs")
+        emit("log", message=f"calibration (temperature {cal.fitted_temperature:.3f} fitted on "
+                            f"{cal.n_pairs} validation pairs): {cal.note}")
     return reward_model
 
 

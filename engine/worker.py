@@ -113,8 +113,9 @@ def run(params_file: str, *, db: str | None, run_id: int | None, events_file: st
             recorder.emit("error", message=peer, kind="internal")
             recorder.fail(peer)
             return 1
-        recorder.emit("error", message="interrupted", kind="interrupted")
-        recorder.fail("interrupted", status="interrupted")
+        # SIGINT/SIGTERM: the user's cancel or Ctrl+C, not a failure (issue 14, item 14).
+        recorder.emit("error", message="stopped on request (cancel or Ctrl+C)", kind="interrupted")
+        recorder.fail("stopped on request (cancel or Ctrl+C)", status="interrupted")
         return 130
     except Exception as exc:
         message = f"{type(exc).__name__}: {' '.join(str(exc).split())[:500]}"

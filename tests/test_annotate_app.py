@@ -33,7 +33,7 @@ def test_every_binding_and_registered_screen_is_in_help(db_path: Path) -> None:
         assert rows.get(key_label(b)) == (b.tooltip or b.description)
     for entry in registry.SCREENS:
         assert rows.get(entry.key) == entry.description
-    assert rows["1 / a / ←"] == "A (left) is better" and "click" in rows
+    assert rows["1 / a / ←"] == "A (left, or top when stacked) is better" and "click" in rows
 
 
 def test_registry_keys_do_not_collide() -> None:

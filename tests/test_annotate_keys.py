@@ -12,6 +12,7 @@ from duelist.tui.screens.annotate import AnnotateScreen
 from duelist.tui.screens.note import NoteScreen
 from duelist.tui.session import is_swapped
 from duelist.tui.widgets.response_panel import ResponsePanel
+from rich.markdown import Markdown as RichMarkdown
 
 
 @pytest.fixture
@@ -185,7 +186,7 @@ async def test_toggles_raw_and_diff_views(db_path: Path) -> None:
         await pilot.pause()
         left = app.screen.query_one("#left", ResponsePanel)
         body = left.query_one(".panel-text")
-        assert type(body.content).__name__ == "Markdown"  # rich Markdown
+        assert isinstance(body.content, RichMarkdown)  # rich Markdown (the literal flavour)
         await pilot.press("m")
         assert left.view == "raw"
         assert str(body.content) == left.text  # the literal stored text

@@ -20,6 +20,7 @@ from duelist.tui.screens.history import HistoryScreen
 from duelist.tui.screens.train_form import TrainFormScreen
 from duelist.tui.widgets.curves import CurvePlot
 from textual.widgets import DataTable, ProgressBar, Static
+from textual.widgets._footer import FooterKey
 from train_tui_helpers import (
     EVENTS,
     REPLAY,
@@ -103,7 +104,8 @@ async def test_replayed_run_draws_curves_moves_progress_and_lands_in_history(db_
         assert table.row_count == 1
         row = [str(c) for c in table.get_row_at(0)]
         assert row[1] == "done" and row[3] == "12"
-        assert row[4] == f"{events[-1]['metrics']['valid_accuracy']:.3f}"
+        final = events[-1]["metrics"]  # every accuracy carries its n (issue 14, item 3)
+        assert row[4] == f"{final['valid_accuracy']:.3f} n={final['valid_pairs']}"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="stored run")
         stored = app.screen.state.view()
@@ -214,6 +216,14 @@ async def test_form_is_prefilled_from_the_last_run(db_path: Path) -> None:
 async def test_quit_during_a_run_can_leave_it_running_for_the_next_start(db_path: Path) -> None:
     make_project(db_path)
     app = make_app(db_path, replay_command("--stop-after", "20", "--hang", delay=0.01))
+    exit_messages: list[str] = []
+    real_exit = app.exit
+
+    def exit_spy(*args, **kwargs) -> None:
+        exit_messages.append(str(kwargs.get("message") or ""))
+        real_exit(*args, **kwargs)
+
+    app.exit = exit_spy  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await start_training(pilot, app)
         monitor = monitor_for(app)
@@ -224,6 +234,8 @@ async def test_quit_during_a_run_can_leave_it_running_for_the_next_start(db_path
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="quit question")
         await pilot.press("l")
         await wait_for(pilot, lambda: not app.is_running, what="exit")
+    # the terminal is told, once the screen is gone (issue 14, item 14)
+    assert any("keeps training in the background" in m for m in exit_messages), exit_messages
     try:
         assert rl.pid_alive(pid), "the run was left running"
         with Store.open(db_path) as store:
@@ -302,3 +314,27 @@ async def test_history_marks_an_older_model_current_and_refuses_runs_without_one
         await pilot.pause(0.1)
         assert app.store.current_model().name == "old"
         assert [str(table.get_row_at(i)[7]) for i in range(3)] == ["", "", "● current"]
+
+
+@pytest.mark.anyio
+async def test_cancel_key_leaves_the_footer_when_the_run_ends(db_path: Path) -> None:
+    """The monitor posts RunEnded before it drops its watch; the footer must not keep
+    offering "c Cancel run" for a run that is over (issue 14, item 14)."""
+    from duelist.tui.run_monitor import RunEnded
+
+    make_project(db_path)
+    app = make_app(db_path, replay_command(delay=0.5))
+    async with app.run_test(size=SIZE) as pilot:
+        await start_training(pilot, app)
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
+        dash = app.screen
+        monitor = monitor_for(app)
+        await wait_for(pilot, lambda: monitor.watch is not None, what="watching")
+        await pilot.pause(0.1)
+        assert [k for k in dash.query(FooterKey) if k.key == "c"]
+        dash.post_message(RunEnded(monitor.watch.run_id, "done"))  # as _settle does
+        await pilot.pause(0.2)
+        assert monitor.watch is not None  # the worker is still going in this test
+        assert not [k for k in dash.query(FooterKey) if k.key == "c"]
+        monitor.cancel()
+        await wait_for(pilot, lambda: monitor.watch is None, what="cancelled")

@@ -37,6 +37,16 @@ class ModelSource:
     weights: tuple[tuple[str, float], ...] = ()
 
 
+def model_name(name: str, path: str) -> str:
+    """A model's readable name. A run from the TUI saves to `runs/<id>-<slug>/model`, so its
+    registered name is literally "model" and the title read "current model: model"
+    (issue 14, item 10); the run folder says which run it is."""
+    if name and name != "model":
+        return name
+    parent = os.path.basename(os.path.dirname(path.rstrip("/")))
+    return parent or name or path
+
+
 def sources(store: Store) -> list[ModelSource]:
     """The model choices this project offers (cheap: registry reads, no torch)."""
     from duelist.engine.aspects import store_aspects
@@ -44,7 +54,8 @@ def sources(store: Store) -> list[ModelSource]:
     out = []
     rec = store.current_model()
     if rec is not None:
-        out.append(ModelSource("current", f"current model: {rec.name}", (rec.path,)))
+        out.append(ModelSource("current", f"current model: {model_name(rec.name, rec.path)}",
+                               (rec.path,)))
     dirs, weights = store_aspects(store)
     if dirs:
         label = "aspects: " + ", ".join(f"{a}×{weights[a]:g}" for a in dirs)

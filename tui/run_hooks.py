@@ -53,7 +53,10 @@ def ask_before_quit(app: App[Any]) -> bool:
             app.exit()
         elif value == "leave":
             monitor.leave_running()
-            app.exit()
+            # Printed on the terminal once the screen is gone, so the user still knows a
+            # process is using the CPU after Duelist "quit" (issue 14, item 14).
+            app.exit(message=f"{label} keeps training in the background; open Duelist on "
+                             "this project again to watch or stop it.")
 
     label = f"Run {run_id}" if run_id is not None else "A training run"
     app.push_screen(ChoiceScreen(

@@ -168,6 +168,20 @@ def too_few_message(resolution: Resolution) -> str | None:
             "count).")
 
 
+# Below this many pairs the defaults rarely beat chance on unseen pairs (BENCHMARKS.md,
+# "Training defaults on little data": 0.54 at 20 hh pairs, 0.55 at 60, 0.60 at 200).
+LITTLE_DATA_PAIRS = 200
+
+
+def little_data_note(n: int) -> str | None:
+    """A plain warning for a run that may start but will likely learn little (item 3)."""
+    if n < MIN_PAIRS or n >= LITTLE_DATA_PAIRS:
+        return None
+    return (f"{n} pairs is little to learn from: on real preference data the defaults stayed "
+            "near chance with 60 pairs and reached 0.60 with 200. The run will say whether "
+            "its held-out accuracy beats chance.")
+
+
 def write_pairs(pairs: list[Any], path: Path) -> None:
     """JSON lines with the guide's default columns: prompt, chosen, rejected."""
     tmp = path.with_suffix(".tmp")

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 from duelist.engine.events import parse_event
 from duelist.store import Run, Store
 from duelist.tui import run_launch as rl
-from duelist.tui.run_state import RunState, final_accuracy
+from duelist.tui.accuracy_text import run_accuracy, run_warning
+from duelist.tui.run_state import RunState
 from duelist.tui.sanitize import one_line
 from textual.message import Message
 from textual.worker import get_current_worker
@@ -305,9 +306,12 @@ class RunMonitor:
         """Tell the user on whatever screen they are, the moment the run ends."""
         view = state.view()
         if status == "done":
-            acc = final_accuracy(view.final_metrics)
-            text = f"Run {run_id} finished" + (f": accuracy {acc:.3f}" if acc is not None else "")
+            acc = run_accuracy(view.final_metrics)
+            text = f"Run {run_id} finished" + (f": accuracy {acc}" if acc is not None else "")
+            warning = run_warning(view.final_metrics)
             severity = "information"
+            if warning:
+                text, severity = f"{text}. {warning}", "warning"
         elif status == "cancelled":
             text, severity = f"Run {run_id} cancelled", "warning"
         else:

@@ -143,6 +143,9 @@ class RunState:
         v.duration_s = _num(e.get("duration_s"))
 
     def _on_error(self, v: RunView, e: dict[str, Any]) -> None:
+        if e.get("kind") == "interrupted":  # a cancel or Ctrl+C the user asked for: no error
+            self._logs.append(f"stopped: {e.get('message') or 'on request'}")
+            return
         v.error = str(e.get("message") or "the worker reported an error")
         tail = e.get("traceback_tail") or []
         if isinstance(tail, str):

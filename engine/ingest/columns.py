@@ -76,6 +76,14 @@ def optional_roles(shape: str) -> tuple[str, ...]:
     return _OPTIONAL[shape]
 
 
+class ShapeError(InputError):
+    """No shape fits a row's columns; `keys` lets a caller name the flags IT accepts."""
+
+    def __init__(self, message: str, *, keys: set[str], path: str, row: int) -> None:
+        super().__init__(message, path=path, row=row)
+        self.keys = keys
+
+
 def detect_shape(keys: set[str], cmap: ColumnMap, *, path: str, row: int) -> str:
     """The shape whose columns the first row carries; ambiguous or unknown is an error."""
     present = [s for s, roles in _REQUIRED.items() if all(cmap.source(r) in keys for r in roles)]
@@ -88,12 +96,12 @@ def detect_shape(keys: set[str], cmap: ColumnMap, *, path: str, row: int) -> str
         near = _nearest(keys, cmap)
         if near is not None:
             check_columns(keys, near, cmap, path=path, row=row)
-        raise InputError(
+        raise ShapeError(
             "cannot tell the input shape from the columns (found: "
             f"{found}); expected prompt+response_a+response_b, prompt+responses, "
             "prompt+chosen+rejected, prompt+response+score, or +winner; map yours with "
             "--prompt-column/--chosen-column/... or pick one with --shape",
-            path=path, row=row)
+            keys=keys, path=path, row=row)
     raise InputError(f"columns fit several shapes ({', '.join(present)}); pick one with --shape",
                      path=path, row=row)
 

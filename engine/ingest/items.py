@@ -108,9 +108,9 @@ def iter_items(path: Path, options: ReadOptions, info: FileInfo | None = None,
                 continue
             # Converters validate a whole row before returning any of its items.
             produced = convert(rec, cmap, where, rownum, options)  # type: ignore[misc]
-        except EmptyTextError:
-            if not options.skip_empty:
-                raise
+        except EmptyTextError as exc:
+            if not options.skip_empty:  # only `import` reads strictly, and it has the flag
+                raise EmptyTextError(f"{exc} (--skip-empty leaves such rows out)") from None
             info.skipped += 1
             continue
         info.items += len(produced)

@@ -12,7 +12,7 @@ from pathlib import Path
 from duelist.engine.errors import InputError
 from duelist.engine.preference import PreferencePair
 
-from .columns import JUDGED_SHAPES, ColumnMap
+from .columns import JUDGED_SHAPES, ColumnMap, ShapeError
 from .items import FileInfo, ReadOptions, iter_items
 from .textio import Progress
 
@@ -41,7 +41,7 @@ def read_pairs(path: str | Path, prompt_col: str = "prompt", chosen_col: str = "
     info = info if info is not None else FileInfo(str(p))
     source = p.name
     pairs: list[PreferencePair] = []
-    for item in iter_items(p, opts, info, progress):
+    for item in _items_naming_train_flags(p, opts, info, progress):
         if info.shape not in JUDGED_SHAPES:
             raise InputError(f"holds comparisons still to judge (shape '{info.shape}'), not "
                              f"preferences; expected columns {prompt_col}, {chosen_col}, "
@@ -58,6 +58,24 @@ def read_pairs(path: str | Path, prompt_col: str = "prompt", chosen_col: str = "
     if not pairs:
         raise InputError("contains no preference pairs", path=str(p))
     return pairs
+
+
+def _items_naming_train_flags(p: Path, opts: ReadOptions, info: FileInfo,
+                              progress: Progress | None):
+    """`iter_items`, but an unknown column layout names the flags `train`/`eval` accept
+    (--prompt-text-column, ...), not `import`'s --prompt-column/--shape (issue 14, item 6)."""
+    try:
+        yield from iter_items(p, opts, info, progress)
+    except ShapeError as exc:
+        cols = opts.columns
+        wanted = [(cols.prompt, "--prompt-text-column"), (cols.chosen, "--text-column"),
+                  (cols.rejected, "--rejected-text-column")]
+        missing = [(name, flag) for name, flag in wanted if name not in exc.keys]
+        found = ", ".join(sorted(exc.keys)) or "none"
+        what = ", ".join(f"'{name}'" for name, _ in missing)
+        flags = ", ".join(f"{flag} COLUMN" for _, flag in missing)
+        raise InputError(f"no {what} column (found: {found}); name yours with {flags}",
+                         path=exc.path, row=exc.row) from None
 
 
 __all__ = ["ColumnMap", "read_pairs"]

@@ -69,8 +69,8 @@ def text(value: Any, cell: Cell) -> str:
         else:
             raise cell.error(f"expected text, got {_type_name(value)}")
     if not value.strip() or _BLANK.fullmatch(value):
-        raise cell.error("text is empty, whitespace or invisible characters only (--skip-empty "
-                         "leaves such rows out)", EmptyTextError)
+        raise cell.error("text is empty, whitespace or invisible characters only",
+                         EmptyTextError)
     if "\x00" in value:
         raise cell.error("text contains a NUL character")
     if not value.isascii() and _SURROGATE.search(value):

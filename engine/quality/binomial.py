@@ -47,3 +47,19 @@ def binom_less(k: int, n: int, p: float = 0.5) -> float:
     if n <= 0:
         return 1.0
     return min(1.0, sum(math.exp(_log_pmf(i, n, p)) for i in range(0, min(k, n) + 1)))
+
+
+def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for a proportion k/n (95% for z=1.96).
+
+    Why Wilson rather than k/n +- z*se: with the few held-out pairs a small project
+    has (6, 20), the normal interval runs past 0 and 1 and collapses to a point at
+    k=n, which is exactly when a user most needs to see how wide it really is.
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    p = k / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)

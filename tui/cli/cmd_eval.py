@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from duelist.engine.errors import InputError
+from duelist.tui.accuracy_text import accuracy_text, chance_warning
 
 from . import scoring_opts as so
 from .textout import dumps, say
@@ -60,10 +61,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     cal_line = (f"{_fmt(report.ece_calibrated)} (temperature {report.temperature:.3f})"
                 if report.temperature is not None else "n/a (no calibration.json in the model dir)")
+    if calibration is not None and not calibration.applied:
+        cal_line = f"n/a: the model dir's calibration was {calibration.note}"
     lines = [
         f"model            {so.describe(model)}",
         f"pairs            {report.n_pairs}",
-        f"accuracy         {report.accuracy:.4f}",
+        f"accuracy         {accuracy_text(report.accuracy, report.n_pairs, digits=4)} "
+        "(a tie counts half)",
         f"mean margin      {report.mean_margin:+.4f}",
         f"ECE              {report.ece:.4f} (raw sigmoid of the margin)",
         f"ECE calibrated   {cal_line}",
@@ -72,5 +76,8 @@ def run(args: argparse.Namespace) -> int:
         f"spearman {_fmt(report.length_spearman, '+.3f')} (reward vs characters)",
         f"longer wins      {report.longer_wins:.1%} of pairs with different lengths",
     ]
+    warning = chance_warning(report.accuracy, report.n_pairs)
+    if warning:
+        lines.append(f"warning          {warning}")
     say("\n".join(lines))
     return 0

@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     groups = _groups(args)
     with so.loading("model"):
         model = so.load_model_set(args)
+    so.warn_if_calibration_not_applied(model, args.calibrated)
     results = [(prompt, rank_responses(model, prompt, responses, calibrated=args.calibrated))
                for prompt, responses in groups]
     if args.json:

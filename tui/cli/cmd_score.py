@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         model = so.load_model_set(args)
     if args.calibrated:
         temperature_of(model, True)  # no calibration: fail now, not after scoring
+        so.warn_if_calibration_not_applied(model, True)
     if args.normalize:
         from duelist.engine.rl.reward_stats import normalizer
 

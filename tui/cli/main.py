@@ -7,6 +7,7 @@ Every failure a user can cause ends as ONE line on stderr and a non-zero exit:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from importlib import import_module
@@ -27,7 +28,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     imports its own dependencies, and `duelist annotate` must not pay for the
     other nine on its way to the first comparison (launch budget < 1 s)."""
     parser = argparse.ArgumentParser(
-        prog="duelist",
+        prog="duelist", allow_abbrev=False,
         description="Judge A/B comparisons in the terminal and turn them into a reward model.",
         epilog="Run 'duelist COMMAND --help' for a command's options. With no command, "
                "'duelist' opens the annotation screen on ./duelist.db.",
@@ -36,6 +37,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name in [only] if only in COMMANDS else COMMANDS:
         module = import_module(f"duelist.tui.cli.cmd_{name}")
         module.register(sub)
+    # No prefix matching: AutoTrain's `--train` read as `--trainer` (issue 14, item 7), and
+    # a flag added later must never change what an old abbreviation means.
+    for command_parser in sub.choices.values():
+        command_parser.allow_abbrev = False
     return parser
 
 
@@ -76,13 +81,28 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("duelist: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_left()
     except Exception as exc:  # the last line of defence: no tracebacks for users
         if debug:
             raise
         print(f"duelist: error: {type(exc).__name__}: {one_line(str(exc))} "
               "(set DUELIST_DEBUG=1 for details)", file=sys.stderr)
         return 1
+    try:
+        sys.stdout.flush()  # a pipe closed early fails here, not in the interpreter's exit
+    except BrokenPipeError:
+        return _reader_left()
     return int(code or 0)
+
+
+def _reader_left() -> int:
+    """`duelist stats | head`: the reader stopped early, which is not an error. Point
+    stdout at /dev/null so the interpreter's final flush cannot complain either."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 if __name__ == "__main__":

@@ -169,3 +169,13 @@ def loading(what: str) -> Iterator[None]:
         return
     with console.status(f"loading {what}"):
         yield
+
+
+def warn_if_calibration_not_applied(model: Any, calibrated: bool) -> None:
+    """With --calibrated, say on stderr when the model's fitted temperature was NOT kept
+    (too few validation pairs, or it did not help on held-out folds), so a probability
+    is not mistaken for a calibrated one (issue 14, item 3)."""
+    cal = getattr(model, "calibration", None)
+    if calibrated and cal is not None and not getattr(cal, "applied", True):
+        print(f"duelist: note: probabilities are uncalibrated (temperature 1): calibration "
+              f"{cal.note}", file=sys.stderr)

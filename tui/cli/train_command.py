@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from duelist.engine.errors import InputError, ModelLoadError, ParamsError
+from duelist.engine.params import RewardParams
 from rich.console import Console
 
 from .train_flags import params_from_args
@@ -31,6 +32,8 @@ def run_train(args: argparse.Namespace) -> int:
                          "judge comparisons first, or pass --data-path FILE")
     if params.data_path is not None and not Path(params.data_path).expanduser().exists():
         raise InputError("no such file", path=params.data_path)
+    if params.data_path is not None:
+        _precheck_data(params)
     _precheck_model(params.model)
     if params.ensemble > 1 and importlib.util.find_spec("duelist.engine.ensemble") is None:
         raise ParamsError("--ensemble needs duelist.engine.ensemble, which is not available in "
@@ -43,6 +46,16 @@ def run_train(args: argparse.Namespace) -> int:
 
     return run_training(params, db=db if db_exists else None, console=console,
                         out=stdout.print)
+
+
+def _precheck_data(params: RewardParams) -> None:
+    """Read the pairs file now (no torch: well under a second for thousands of rows), so a
+    bad column or row fails before the worker spends ~12 s importing training libraries,
+    as `import` and `eval` already do (issue 14, item 8). The worker reads it again."""
+    from duelist.engine.ingest import read_pairs
+
+    read_pairs(Path(params.data_path).expanduser(), params.prompt_text_column,
+               params.text_column, params.rejected_text_column)
 
 
 def _precheck_model(model: str | None) -> None:

@@ -98,6 +98,11 @@ def add_training_flags(p: argparse.ArgumentParser, *, trainer_required: bool = F
         if kwargs["metavar"] is None:
             kwargs.pop("metavar")
         group.add_argument(flag, **kwargs)
+    # AutoTrain's commands say `autotrain llm --train ...`; accepted so they run verbatim.
+    groups["running"].add_argument(
+        "--train", dest="autotrain_train", action="store_true",
+        help="Accepted for AutoTrain compatibility ('autotrain llm --train ...'); this "
+             "command always trains.")
 
 
 def params_from_args(args: argparse.Namespace, **overrides: Any) -> RewardParams:

@@ -23,6 +23,7 @@ from duelist.engine.errors import DuelistError
 from duelist.engine.events import parse_event
 from duelist.engine.launch import build_worker_command, worker_args
 from duelist.engine.params import RewardParams
+from duelist.tui.accuracy_text import accuracy_text, run_warning
 from duelist.tui.sanitize import one_line
 from rich.console import Console
 from rich.progress import (
@@ -184,14 +185,17 @@ def _report(view: ProgressView, code: int, log_path: Path, out: Callable[[Text],
         start = view.start or {}
         lines = [f"model: {view.done.get('model_dir')}"]
         if "valid_accuracy" in m:
-            lines.append(f"validation accuracy {m['valid_accuracy']:.3f} on {m.get('valid_pairs')} "
-                         f"pairs (margin {m.get('valid_margin', 0):.3f})")
+            acc = accuracy_text(m["valid_accuracy"], m.get("valid_pairs"))
+            lines.append(f"validation accuracy {acc}, margin {m.get('valid_margin', 0):.3f}")
         lines.append(f"trained {start.get('n_train', '?')} pairs, "
                      f"{m.get('train_pairs_per_s', 0):.1f} pairs/s, "
                      f"{start.get('n_truncated', 0)} truncated to fit, "
                      f"{view.done.get('duration_s', 0):.0f}s in all")
         for line in lines:
             out(Text(line))
+        warning = run_warning(m)
+        if warning:
+            out(Text(warning, style="bold yellow"))
         return 0
     if view.error is not None:
         message = one_line(str(view.error.get("message", "training failed")), 400)

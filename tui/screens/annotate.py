@@ -44,14 +44,14 @@ class AnnotateScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1,a,left", "pick('left')", "A better", key_display="1/a/←",
-                tooltip="A (left) is better"),
+                tooltip="A (left, or top when stacked) is better"),
         Binding("2,b,right", "pick('right')", "B better", key_display="2/b/→",
-                tooltip="B (right) is better"),
+                tooltip="B (right, or bottom when stacked) is better"),
         # Graded picks (issue 17): Shift+1 / Shift+2, then 1-3 for how much better.
         Binding("exclamation_mark", "pick_graded('left')", "A better, graded", show=False,
-                key_display="!", tooltip="A (left) is better; then 1 slightly, 2 clearly, 3 much"),
+                key_display="!", tooltip="A (left, or top when stacked) is better; then 1 slightly, 2 clearly, 3 much"),
         Binding("at", "pick_graded('right')", "B better, graded", show=False, key_display="@",
-                tooltip="B (right) is better; then 1 slightly, 2 clearly, 3 much"),
+                tooltip="B (right, or bottom when stacked) is better; then 1 slightly, 2 clearly, 3 much"),
         Binding("slash", "search", "Search", show=False, key_display="/",
                 tooltip="Search: text, annotator:, status:, gold:, uncertain: (as in less)"),
         Binding("t", "pick('tie')", "Tie", tooltip="Tie: equally good"),
@@ -68,6 +68,13 @@ class AnnotateScreen(Screen[None]):
         Binding("pagedown,space", "scroll(20)", "Page down", show=False,
                 tooltip="Page both responses down"),
         Binding("pageup", "scroll(-20)", "Page up", show=False, tooltip="Page both responses up"),
+        # Prompt keys (issue 14, item 5): multi-turn prompts must be readable without a mouse.
+        Binding("e", "toggle_history", "Earlier turns", show=False,
+                tooltip="Expand / fold the earlier conversation turns of the prompt"),
+        Binding("left_square_bracket", "scroll_prompt(-3)", "Prompt up", show=False,
+                key_display="[", tooltip="Scroll the prompt up"),
+        Binding("right_square_bracket", "scroll_prompt(3)", "Prompt down", show=False,
+                key_display="]", tooltip="Scroll the prompt down"),
         Binding("m", "toggle_raw", "Raw", show=False, tooltip="Raw text / Markdown view"),
         Binding("d", "toggle_diff", "Diff", show=False,
                 tooltip="Word-level diff of A and B on / off"),
@@ -137,6 +144,12 @@ class AnnotateScreen(Screen[None]):
         right.set_text(b_text, dr)
         self._status()
         self.call_after_refresh(self._painted)
+
+    def on_screen_resume(self) -> None:
+        """Back from another screen (R's F8/F9 add comparisons, an import may have run):
+        count again, or the bars keep their old total (issue 14, item 13)."""
+        if self._first_paint_done:
+            self._count_progress()
 
     def _painted(self) -> None:
         self._shown_at = time.monotonic()
@@ -209,7 +222,8 @@ class AnnotateScreen(Screen[None]):
             return
         elapsed = (time.monotonic() - self._shown_at) * 1000
         ann = self.session.judge(pick, int(elapsed) if self.stamp_timing else 1, strength)
-        self._saved(f"✓ saved #{ann.id}")  # only after the COMMIT returned
+        # "#" is the ITEM (comparison) id, as in the header, not the judgement's row id
+        self._saved(f"✓ saved #{ann.comparison_id}")  # only after the COMMIT returned
         self._show(self.session.current)
 
     def action_pick_graded(self, pick: Pick) -> None:
@@ -235,7 +249,7 @@ class AnnotateScreen(Screen[None]):
         if ann is None:
             self.notify("Nothing to undo in this session.", markup=False)
             return
-        self._saved(f"↶ undone #{ann.id}")
+        self._saved(f"↶ undone #{ann.comparison_id}")
         self._show(self.session.current)
 
     def action_next(self) -> None:
@@ -276,6 +290,15 @@ class AnnotateScreen(Screen[None]):
         """Scroll both responses together: comparing them line by line is the job."""
         for panel in self.query(ResponsePanel):
             panel.scroll_text(lines)
+
+    # ---- prompt (issue 14, item 5) -------------------------------------------
+    def action_toggle_history(self) -> None:
+        """e: expand / fold the earlier turns of a multi-turn prompt."""
+        self.query_one("#prompt", PromptView).toggle_history()
+
+    def action_scroll_prompt(self, lines: int) -> None:
+        """[ / ]: scroll the prompt box (a long question, or expanded history)."""
+        self.query_one("#prompt", PromptView).scroll_lines(lines)
 
     def action_toggle_raw(self) -> None:
         self._set_view("markdown" if self.view == "raw" else "raw")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
+from duelist.tui.accuracy_text import accuracy_text, held_out, run_warning
 from duelist.tui.run_monitor import (
     RunEnded,
     RunLaunchFailed,
@@ -42,7 +43,8 @@ KNOWN_METRICS = [("valid_accuracy", "valid accuracy"), ("eval_accuracy", "valid 
                  ("valid_margin", "valid margin"), ("train_loss", "train loss"),
                  ("train_pairs_per_s", "pairs/s"), ("pairs_per_s", "pairs/s")]
 # Bookkeeping numbers not worth a place on the one-line summary.
-HIDDEN_METRICS = {"train_runtime_s", "duration_s", "steps", "valid_pairs", "epochs_completed"}
+HIDDEN_METRICS = {"train_runtime_s", "duration_s", "steps", "valid_pairs", "epochs_completed",
+                  "train_cpu_s"}
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -77,6 +79,7 @@ class DashboardScreen(Screen[None]):
     def __init__(self, state: RunState | None = None) -> None:
         super().__init__()
         self.fixed_state = state
+        self._ended = False
         self._drawn_version = -1
 
     @property
@@ -129,9 +132,14 @@ class DashboardScreen(Screen[None]):
         self.redraw()
 
     def on_run_started(self, message: RunStarted) -> None:
+        self._ended = False
         self.redraw(force=True)
+        self.refresh_bindings()
 
     def on_run_ended(self, message: RunEnded) -> None:
+        # The monitor posts RunEnded before it drops its watch, so check_action must not
+        # rely on the watch alone: "c Cancel run" stayed in the footer (issue 14, item 14).
+        self._ended = True
         self.redraw(force=True)
         self.refresh_bindings()
 
@@ -201,12 +209,18 @@ class DashboardScreen(Screen[None]):
                       if isinstance(val, int | float) and not isinstance(val, bool)
                       and k not in HIDDEN_METRICS][:4]
             text = Text("Finished  ", style="bold green")
-            text.append("  ".join(f"{label} {fmt_metric(val, label)}" for label, val in items))
+            found = held_out(v.final_metrics)
+            text.append("  ".join(
+                f"{label} {accuracy_text(*found) if found and 'accuracy' in label else fmt_metric(val, label)}"
+                for label, val in items))
             if v.duration_s is not None:
                 text.append(f"  ·  took {fmt_duration(v.duration_s)}")
             if v.model_dir:
                 text.append("\nmodel: ")
                 text.append(one_line(v.model_dir, 300))
+            warning = run_warning(v.final_metrics)
+            if warning:
+                text.append("\n" + warning, style="bold yellow")
             return text
         if v.status in {"failed", "cancelled", "interrupted"}:
             style = "bold red" if v.status == "failed" else "bold yellow"
@@ -224,14 +238,14 @@ class DashboardScreen(Screen[None]):
     # -- keys -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
-            return self.live and self.monitor.watch is not None
+            return self.live and self.monitor.watch is not None and not self._ended
         return True
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_cancel_run(self) -> None:
-        if not (self.live and self.monitor.watch is not None):
+        if not (self.live and self.monitor.watch is not None and not self._ended):
             return
         run_id = self.monitor.watch.run_id
 

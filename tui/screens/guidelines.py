@@ -35,7 +35,14 @@ def load_guidelines(path: str | Path | None) -> str:
 
 class GuidelinesScreen(ModalScreen[None]):
     CSS_PATH = "../styles/dialogs.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,g,q", "close", "Close", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,g,q", "close", "Close", show=False),
+        # The annotate screen scrolls with j/k and space; the same keys here (issue 14).
+        Binding("j,down", "scroll_text(3)", "Scroll down", show=False),
+        Binding("k,up", "scroll_text(-3)", "Scroll up", show=False),
+        Binding("space,pagedown", "scroll_text(20)", "Page down", show=False),
+        Binding("pageup", "scroll_text(-20)", "Page up", show=False),
+    ]
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -46,7 +53,12 @@ class GuidelinesScreen(ModalScreen[None]):
             yield Label(Text("Guidelines", style="bold"), classes="dialog-title")
             with VerticalScroll():
                 yield SafeMarkdown(self.text)
-            yield Label(Text("esc or g closes", style="dim"), classes="dialog-hint")
+            yield Label(Text("j/k or ↑/↓ scroll · esc or g closes", style="dim"),
+                        classes="dialog-hint")
+
+    def action_scroll_text(self, lines: int) -> None:
+        body = self.query_one(VerticalScroll)
+        body.scroll_to(y=max(0, body.scroll_y + lines), animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -13,7 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 KEY_NAMES = {"question_mark": "?", "left": "←", "right": "→", "up": "↑", "down": "↓",
-             "escape": "esc", "enter": "enter", "ctrl+p": "ctrl+p"}
+             "escape": "esc", "enter": "enter", "ctrl+p": "ctrl+p",
+             "left_square_bracket": "[", "right_square_bracket": "]"}
 
 
 def key_label(binding: Binding) -> str:

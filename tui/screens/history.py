@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from duelist.store import ModelRecord, Run
+from duelist.tui.accuracy_text import held_out, run_accuracy, run_warning, short_accuracy
 from duelist.tui.run_monitor import RunEnded, RunStarted, monitor_for
 from duelist.tui.run_state import RunState, final_accuracy, model_label, seconds_between
 from duelist.tui.sanitize import one_line
@@ -81,14 +82,17 @@ class HistoryScreen(Screen[None]):
 
     def _cells(self, run: Run, model: ModelRecord | None,
                current: ModelRecord | None) -> list[Text]:
-        acc = final_accuracy(run.final_metrics)
+        found = held_out(run.final_metrics)
+        acc_cell = short_accuracy(*found) if found else short_accuracy(
+            final_accuracy(run.final_metrics), None)
         is_current = model is not None and current is not None and model.id == current.id
         return [
             Text(str(run.id), justify="right"),
             Text(run.status, style=STATUS_STYLE.get(run.status, "")),
-            Text(one_line(model_label(str(run.config.get("model", ""))), 40)),
+            # a CLI run without --model trained the embedded default (config says None)
+            Text(one_line(model_label(str(run.config.get("model") or "all-MiniLM-L6-v2")), 40)),
             Text(str(run.n_pairs) if run.n_pairs is not None else "-", justify="right"),
-            Text(f"{acc:.3f}" if acc is not None else "-", justify="right"),
+            Text(acc_cell, justify="right"),
             Text(fmt_duration(run_duration(run)) if run.finished_at else "-", justify="right"),
             Text((run.started_at or run.created_at or "")[:16].replace("T", " ")),
             Text("● current" if is_current else "", style="bold green"),
@@ -115,6 +119,12 @@ class HistoryScreen(Screen[None]):
             return
         text = Text(f"Run {run.id} · ", style="bold")
         text.append(one_line(run.name, 60))
+        accuracy = run_accuracy(run.final_metrics)
+        if accuracy:
+            text.append(f"\naccuracy {accuracy}")
+        warning = run_warning(run.final_metrics)
+        if warning:
+            text.append("\n" + warning, style="bold yellow")
         if run.model_dir:
             text.append("\nmodel dir: ")
             text.append(one_line(run.model_dir, 300))

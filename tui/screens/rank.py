@@ -13,7 +13,6 @@ thinks, closing the loop. All prompt/response text is untrusted: sanitized, neve
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 from typing import Any, ClassVar
 
 from duelist.store import NewComparison
@@ -57,6 +56,8 @@ class RankScreen(Screen[None]):
         Binding("f2", "pick", "From project"),
         Binding("f3", "load_file", "From file"),
         Binding("f4", "next_source", "Model"),
+        # priority: a focused TextArea would take F6 ("select line") first
+        Binding("f6", "next_file_prompt", "Next file prompt", priority=True, show=False),
         # not F6/F7: TextArea takes those (select line / select all)
         Binding("f8", "send('ends')", "Top vs bottom → queue"),
         Binding("f9", "send('adjacent')", "Adjacent pairs → queue"),
@@ -69,6 +70,9 @@ class RankScreen(Screen[None]):
         self.source_index = 0
         self.ranked: list[Any] = []
         self.ranked_prompt = ""
+        self.file_path = ""
+        self.file_groups: list[tuple[str, list[str]]] = []
+        self.file_index = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="rank-title")
@@ -116,6 +120,7 @@ class RankScreen(Screen[None]):
 
         Cleaned first: a TextArea draws control characters as they are, so an OSC 52
         in a stored response would write to the user's clipboard (seen in tmux)."""
+        self._clear_results()
         self.query_one("#rank-prompt", TextArea).text = clean(prompt)
         self.query_one("#rank-responses", TextArea).text = f"\n{SEPARATOR}\n".join(
             clean(r) for r in responses)
@@ -126,6 +131,13 @@ class RankScreen(Screen[None]):
 
     # ---- actions ---------------------------------------------------------------
     def action_back(self) -> None:
+        # Esc while typing only leaves the text box: one Esc too many used to pop this
+        # screen, and the next typed letters became judgements on the annotate screen
+        # (issue 14, item 10). A second Esc leaves.
+        if isinstance(self.focused, TextArea):
+            self.set_focus(None)
+            self._status("Esc again goes back to judging; click a box (or Tab) to type.")
+            return
         self.app.pop_screen()
 
     def action_next_source(self) -> None:
@@ -134,7 +146,21 @@ class RankScreen(Screen[None]):
             self.source_index = (self.source_index + 1) % len(self.sources)
         else:
             self.source_index = 0
+            self.notify("F4 switches between models, and this project has only "
+                        + ("one." if self.sources else "none yet (T trains one)."),
+                        severity="warning", markup=False)
         self._show_title()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._clear_results()
+
+    def _clear_results(self) -> None:
+        """Results of other inputs must not stay on screen as if they were these."""
+        if self.ranked:
+            self.ranked = []
+            self.query_one("#rank-results", DataTable).clear()
+            self.query_one("#rank-detail", Static).update("")
+            self._status("Inputs changed; F5 ranks them.")
 
     def action_pick(self) -> None:
         prompts = self.app.store.prompts()
@@ -150,23 +176,28 @@ class RankScreen(Screen[None]):
         self.app.push_screen(rank_pick.PromptPicker(prompts), picked)
 
     def action_load_file(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path is None:
+        def chosen(loaded: rank_pick.FileGroups | None) -> None:
+            if loaded is None:
                 return
-            from duelist.engine.errors import DuelistError
-            from duelist.engine.ranking import candidates_from_file
+            self.file_path, self.file_groups = loaded
+            self._show_file_prompt(0)
 
-            try:
-                groups = candidates_from_file(Path(path).expanduser())
-            except DuelistError as exc:
-                self.notify(one_line(str(exc), 300), severity="error", markup=False)
-                return
-            prompt, responses = groups[0]
-            self.fill(prompt, responses)
-            more = f" (first of {len(groups)} prompts)" if len(groups) > 1 else ""
-            self._status(f"Loaded {len(responses)} responses{more}; F5 ranks.")
+        self.app.push_screen(rank_pick.FilePrompt(self.file_path), chosen)
 
-        self.app.push_screen(rank_pick.FilePrompt(), chosen)
+    def action_next_file_prompt(self) -> None:
+        """F6: the next prompt of the loaded file (F3 used to reach only the first)."""
+        if not self.file_groups:
+            self.notify("Load a file with F3 first.", severity="warning", markup=False)
+            return
+        self._show_file_prompt((self.file_index + 1) % len(self.file_groups))
+
+    def _show_file_prompt(self, index: int) -> None:
+        self.file_index = index
+        prompt, responses = self.file_groups[index]
+        self.fill(prompt, responses)
+        n = len(self.file_groups)
+        more = f" (prompt {index + 1} of {n}; F6 shows the next)" if n > 1 else ""
+        self._status(f"Loaded {len(responses)} responses{more}; F5 ranks.")
 
     def action_rank(self) -> None:
         prompt, responses = self.inputs()

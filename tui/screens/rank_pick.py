@@ -6,6 +6,7 @@ stays about ranking. Prompts are untrusted: shown through the sanitizer, never m
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from duelist.tui.sanitize import one_line
@@ -47,16 +48,28 @@ class PromptPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class FilePrompt(ModalScreen[str | None]):
-    """Ask for the path of a candidates file (JSON, JSONL, CSV, Parquet)."""
+FileGroups = tuple[str, list[tuple[str, list[str]]]]  # (path, [(prompt, responses)])
+
+
+class FilePrompt(ModalScreen[FileGroups | None]):
+    """Ask for the path of a candidates file (JSON, JSONL, CSV, Parquet).
+
+    The file is read HERE: a bad path or a bad row is shown in the dialog and what was
+    typed stays, instead of closing the dialog and losing it (issue 14, item 10)."""
 
     CSS_PATH = "../styles/rank.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
 
+    def __init__(self, initial: str = "") -> None:
+        super().__init__()
+        self.initial = initial
+
     def compose(self) -> ComposeResult:
         with Vertical(id="rank-dialog"):
             yield Label(Text("Load candidates from a file", style="bold"))
-            yield Input(placeholder="path/to/candidates.jsonl", id="rank-file-input")
+            yield Input(self.initial, placeholder="path/to/candidates.jsonl",
+                        id="rank-file-input")
+            yield Label(id="rank-file-error")
             yield Label(Text("rows {prompt, responses: [...]} or {prompt, response} · "
                              "enter loads · esc cancels", style="dim"))
 
@@ -65,7 +78,20 @@ class FilePrompt(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value.strip() or None)
+        path = event.value.strip()
+        if not path:
+            self.dismiss(None)
+            return
+        from duelist.engine.errors import DuelistError
+        from duelist.engine.ranking import candidates_from_file
+
+        try:
+            groups = candidates_from_file(Path(path).expanduser())
+        except DuelistError as exc:
+            self.query_one("#rank-file-error", Label).update(
+                Text(one_line(str(exc), 300), style="bold red"))
+            return
+        self.dismiss((path, [(p, list(r)) for p, r in groups]))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

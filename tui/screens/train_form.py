@@ -64,6 +64,10 @@ class TrainFormScreen(Screen[None]):
         with Vertical(id="train-box"):
             yield Static(Text("Train a reward model on the judgements so far", style="bold"),
                          id="train-title")
+            # Right under the title: at 80x24 the form is taller than the screen, and a
+            # message drawn below the fields was never seen, so Enter seemed to do nothing
+            # (issue 14, item 9).
+            yield Static(id="train-message")
             with Grid(id="train-grid"):
                 for name, label, _ in FIELDS:
                     yield Label(label)
@@ -73,7 +77,6 @@ class TrainFormScreen(Screen[None]):
                 yield Label("Margin loss (strength)")
                 yield Switch(value=form.use_margin, id="f-use-margin")
             yield Static(Text("Counting usable pairs…"), id="train-pairs")
-            yield Static(id="train-message")
             yield Static(Text("Enter (or ctrl+s) starts training · Esc goes back · the run "
                               "keeps going while you judge", style="dim"), id="train-hint")
         yield Footer()
@@ -96,7 +99,7 @@ class TrainFormScreen(Screen[None]):
     def _show_pairs(self, resolution: Any) -> None:
         self.pairs_ready = len(resolution.pairs)
         text = Text(one_line(resolution.summary(), 300))
-        warning = rl.too_few_message(resolution)
+        warning = rl.too_few_message(resolution) or rl.little_data_note(len(resolution.pairs))
         if warning:
             text.append("\n" + warning, style="bold yellow")
         self.query_one("#train-pairs", Static).update(text)
@@ -139,7 +142,9 @@ class TrainFormScreen(Screen[None]):
             Text("Preparing the snapshot and starting the worker…", style="cyan"))
 
     def _message(self, text: str) -> None:
-        self.query_one("#train-message", Static).update(Text(one_line(text, 400), style="bold red"))
+        message = self.query_one("#train-message", Static)
+        message.update(Text(one_line(text, 400), style="bold red"))
+        message.scroll_visible(animate=False)
 
     def on_run_started(self, message: RunStarted) -> None:
         from duelist.tui.screens.dashboard import DashboardScreen

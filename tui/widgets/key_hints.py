@@ -28,11 +28,37 @@ def hint_text(bindings: list[Binding]) -> Text:
     return out
 
 
+# Always shown, at the right end, however narrow the terminal: at 80 columns the full
+# line was cut and a new user lost "? Help" and "q Quit" (issue 14, item 14).
+PINNED_KEYS = ("question_mark", "q")
+
+
 class KeyHints(Static):
-    """Shows the visible bindings of its screen, then the app's."""
+    """Shows the visible bindings of its screen, then the app's; the pinned keys
+    (help, quit) always fit, and the screen's keys are cut with "…" instead."""
 
     def on_mount(self) -> None:
         from duelist.tui.app import screen_bindings
 
-        self.update(hint_text(screen_bindings(type(self.screen)) +
-                              screen_bindings(type(self.app))), layout=False)
+        bindings = screen_bindings(type(self.screen)) + screen_bindings(type(self.app))
+        self._rest = hint_text([b for b in bindings if b.key not in PINNED_KEYS])
+        self._pinned = hint_text([b for b in bindings if b.key in PINNED_KEYS])
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        if not hasattr(self, "_rest"):
+            return
+        width = self.size.width or self.app.size.width
+        room = max(0, width - self._pinned.cell_len - 2)
+        rest = self._rest.copy()
+        if rest.cell_len > room:
+            rest.truncate(room, overflow="ellipsis")  # ends in "…"
+        out = Text(end="", no_wrap=True, overflow="ellipsis")
+        out.append_text(rest)
+        if self._pinned:
+            out.append("  ")
+            out.append_text(self._pinned)
+        self.update(out, layout=False)
