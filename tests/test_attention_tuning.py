@@ -79,10 +79,10 @@ def test_no_tuning_on_gpu_or_for_a_fixed_kernel() -> None:
 
 
 def test_embedding_block_freezes_with_a_large_token_table() -> None:
-    from duelist.engine.training import _freeze_large_embeddings
+    from duelist.engine.freezing import freeze_large_embeddings
 
     model = tiny_bert(vocab=2000)  # like MiniLM: the token table is half the weights
-    share = _freeze_large_embeddings(model)
+    share = freeze_large_embeddings(model)
     assert share >= 0.25
     frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
     assert frozen == {n for n, _ in model.named_parameters() if ".embeddings." in n}
