@@ -38,3 +38,10 @@ def hh_path() -> Path:
     if not HH_TRAIN.exists():
         pytest.skip("../shared/data/hh_train.json is not present")
     return HH_TRAIN
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Textual runs on asyncio: `@pytest.mark.anyio` tests get asyncio only, even where
+    trio is installed (selenium brings it), which would add a failing [trio] variant."""
+    return "asyncio"

@@ -51,7 +51,7 @@ def test_train_names_its_own_column_flag_before_loading_anything(
 def test_score_does_not_suggest_a_flag_it_lacks(tmp_path, capsys) -> None:
     from duelist.tui.cli.main import main
 
-    src = _write(tmp_path / "in.jsonl", '{"prompt": "p", "response": ""}\n')
+    src = _write(tmp_path / "in.jsonl", '{"prompt": " ", "response": "r"}\n')
     assert main(["score", str(src), str(tmp_path / "out.jsonl"), "--model", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "text is empty" in err and "--skip-empty" not in err

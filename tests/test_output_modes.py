@@ -12,7 +12,7 @@ from duelist.engine.export import export_pairs
 from duelist.engine.file_modes import current_umask
 from duelist.engine.output import atomic_dir
 from duelist.engine.preference import PreferencePair
-from duelist.engine.score_file import _atomic_write
+from duelist.engine.tmpfiles import atomic_file
 
 PAIRS = [PreferencePair(prompt="p", chosen="a", rejected="b")]
 
@@ -38,7 +38,8 @@ def test_new_outputs_follow_umask_022(tmp_path: Path, umask) -> None:
     assert current_umask() == 0o022
     export_pairs(PAIRS, tmp_path / "pairs.jsonl")
     assert mode(tmp_path / "pairs.jsonl") == 0o644
-    _atomic_write(tmp_path / "scored.csv", lambda p: p.write_text("x\n"))
+    with atomic_file(tmp_path / "scored.csv") as tmp:  # how scored files are written
+        tmp.write_text("x\n")
     assert mode(tmp_path / "scored.csv") == 0o644
     with atomic_dir(tmp_path / "model") as tmp:
         (tmp / "config.json").write_text("{}")
@@ -63,7 +64,8 @@ def test_replacing_a_file_or_dir_keeps_its_mode(tmp_path: Path, umask) -> None:
     export_pairs(PAIRS, out)
     assert mode(out) == 0o644 and "old" not in out.read_text()
     out.chmod(0o640)
-    _atomic_write(out, lambda p: p.write_text("y\n"))
+    with atomic_file(out) as tmp:
+        tmp.write_text("y\n")
     assert mode(out) == 0o640
     (tmp_path / "model").mkdir(mode=0o750)
     (tmp_path / "model" / "config.json").write_text("{}")

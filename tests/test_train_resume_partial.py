@@ -57,7 +57,8 @@ def test_resume_falls_back_past_a_checkpoint_cut_short(tmp_path: Path) -> None:
     data = write_pairs_json(tmp_path / "pairs.json", synthetic_pairs(48))
     db = tmp_path / "p.db"
     Store.open(db).close()
-    # First run: 1 epoch of 5 steps with a checkpoint every 2 steps (the last one kept).
+    # First run: 4 steps with a checkpoint every 2 steps; none after the last step
+    # (the model dir is written then), so checkpoint-2 is the newest.
     params = RewardParams(model=str(base), data_path=str(data), project_root=str(tmp_path),
                           project_name="rm", epochs=1, lr=3e-3, batch_size=8, save_steps=2,
                           eval_strategy="no", valid_split=0.0, max_steps=4)
@@ -67,7 +68,7 @@ def test_resume_falls_back_past_a_checkpoint_cut_short(tmp_path: Path) -> None:
     assert code == 0, stderr
     ckpts = tmp_path / "rm.run" / "checkpoints"
     complete = sorted(ckpts.glob("checkpoint-*"))
-    assert [p.name for p in complete] == ["checkpoint-4"]
+    assert [p.name for p in complete] == ["checkpoint-2"]
     # What Ctrl+C during the next save leaves: weights copied, trainer_state.json missing.
     partial = ckpts / "checkpoint-6"
     shutil.copytree(complete[0], partial)
@@ -79,7 +80,7 @@ def test_resume_falls_back_past_a_checkpoint_cut_short(tmp_path: Path) -> None:
     assert "FileNotFoundError" not in stderr
     messages = [e.get("message", "") for e in events if e["event"] == "log"]
     assert any("checkpoint-6 was not completely written" in m for m in messages), messages
-    assert any("resuming from checkpoint-4" in m for m in messages), messages
+    assert any("resuming from checkpoint-2" in m for m in messages), messages
     start = next(e for e in events if e["event"] == "start")
-    assert start["resumed_at_step"] == 4
+    assert start["resumed_at_step"] == 2
     assert events[-1]["event"] == "done"

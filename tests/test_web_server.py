@@ -94,7 +94,18 @@ async def _session(ws_url: str, keys: str, *, wait_s: float = 60.0) -> str:
         for key in keys:
             await ws.send_str(json.dumps(["stdin", key]))
             await asyncio.sleep(0.3)
-        await asyncio.sleep(1.0)
+        # Keep reading what the app draws after the keys (a first paint can arrive in
+        # several messages, the header after the footer).
+        end = time.monotonic() + 1.5
+        while time.monotonic() < end:
+            try:
+                msg = await ws.receive(timeout=max(0.05, end - time.monotonic()))
+            except TimeoutError:
+                break
+            if msg.type == aiohttp.WSMsgType.BINARY:
+                got += msg.data
+            elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                break
     return got.decode("utf-8", "replace")
 
 

@@ -90,21 +90,20 @@ class PolicyParams:
 def load_prompts(path: str, column: str) -> list[dict[str, Any]]:
     """Rows `{"prompt": text or messages}` from any file `duelist score` reads."""
     from ..ingest import values
-    from ..score_file import read_table
+    from ..ingest.readers import iter_rows
 
     src = Path(path).expanduser()
     if not src.is_file():
         raise InputError("no such file", path=str(src))
-    _, rows = read_table(src)
-    if not rows:
-        raise InputError("file has no prompts", path=str(src))
     out, kinds = [], set()
-    for row_no, rec in enumerate(rows, 1):
+    for row_no, rec in iter_rows(src):
         if column not in rec:
             raise InputError("missing prompt column", path=str(src), row=row_no, column=column)
         text, messages = values.prompt(rec[column], str(src), row_no, column)
         kinds.add(messages is not None)
         out.append({"prompt": messages if messages is not None else text})
+    if not out:
+        raise InputError("file has no prompts", path=str(src))
     if len(kinds) > 1:
         raise InputError("prompts mix plain text and chat messages; TRL needs one kind",
                          path=str(src), column=column)

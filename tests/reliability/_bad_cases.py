@@ -319,7 +319,8 @@ SCORE_RANK: list[Case] = [
     Case("score-input-directory", score(_dir("sd.jsonl")), ["sd.jsonl", "directory"]),
     Case("score-response-column-absent", score(w("sc.jsonl", GOOD), "o.jsonl", "--response-column", "zz"), ["sc.jsonl", "zz"]),
     Case("score-output-unknown-type", score(w("so.jsonl", GOOD), "o.xlsx"), ["o.xlsx"]),
-    Case("score-empty-response", score(rows("se.jsonl", [{"prompt": "p", "response": ""}])), ["se.jsonl", "row 1"]),
+    # An empty RESPONSE is scored (RL rollouts produce them, issue 13); an empty prompt is not.
+    Case("score-empty-prompt", score(rows("se.jsonl", [{"prompt": " ", "response": "r"}])), ["se.jsonl", "row 1"]),
     Case("rank-no-prompt", rank("a", "b"), ["--prompt"]),
     Case("rank-file-missing", rank("--file", "nowhere.jsonl"), ["nowhere.jsonl"]),
     Case("rank-file-malformed", lambda ctx: rank("--file", str(w("rf.jsonl", "{bad\n")(ctx)))(ctx), ["rf.jsonl", "row 1"]),

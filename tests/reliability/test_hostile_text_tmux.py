@@ -173,6 +173,8 @@ def test_hostile_text_in_every_screen(tmp_path: Path) -> None:
         tmux.wait(lambda s: "Loaded from the project" in s, "the picked prompt loaded")
         assert tmux.alive() and CLICK in tmux.screen()
         tmux.assert_clean()  # found by this test: TextArea drew a stored OSC 52 raw
+        tmux("send-keys", "-t", "s", "Escape")  # the first Esc leaves the text box
+        tmux.wait(lambda s: "Esc again goes back" in s, "out of the text box")
         tmux("send-keys", "-t", "s", "Escape")
         tmux.wait(lambda s: "view: markdown" in s, "back to annotate")
 

@@ -14,11 +14,12 @@ from textual.widgets import Label, Static
 
 KEY_NAMES = {"question_mark": "?", "left": "←", "right": "→", "up": "↑", "down": "↓",
              "escape": "esc", "enter": "enter", "ctrl+p": "ctrl+p",
-             "left_square_bracket": "[", "right_square_bracket": "]"}
+             "left_square_bracket": "[", "right_square_bracket": "]",
+             "exclamation_mark": "!", "at": "@", "slash": "/"}
 
 
 def key_label(binding: Binding) -> str:
-    """'1,a,left' -> '1 / a / ←' (key_display wins when a binding sets one)."""
+    """'1,a,left' -> '1 / a / ←': every key of the binding, by the character it types."""
     keys = [KEY_NAMES.get(k.strip(), k.strip()) for k in binding.key.split(",")]
     return " / ".join(keys)
 
