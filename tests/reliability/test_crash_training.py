@@ -40,7 +40,7 @@ def _duelist() -> list[str]:
 
 def _train_argv(model: Path, data: Path, db: Path, *extra: str) -> list[str]:
     return [*_duelist(), "train", "--db", str(db), "--model", str(model), "--data-path", str(data),
-            "--project-name", "rm", "--epochs", "2", "--batch-size", "8", "--lr", "2e-3",
+            "--project-name", "rm", "--epochs", "4", "--batch-size", "8", "--lr", "2e-3",
             "--max-seq-length", "64", "--save-steps", str(SAVE_STEPS), "--logging-steps", "1",
             "--seed", "3", "--mixed-precision", "no", *extra]
 
