@@ -112,7 +112,7 @@ class Resolution:
         c = self.counts
         return (f"{c.get('pairs', 0)} pairs from {c.get('judged', 0)} judged comparisons; "
                 f"left out: {c.get('tie', 0)} ties, {c.get('both_bad', 0)} both-bad, "
-                f"{c.get('skip', 0)} skipped, {c.get('conflict', 0)} conflicts")
+                f"{c.get('conflict', 0)} conflicts; {c.get('skip', 0)} more only skipped")
 
 
 def latest_votes(store: Store) -> dict[int, list[Vote]]:
@@ -191,6 +191,9 @@ def resolve_pairs(store: Store, policy: str | Policy = "majority",
             weight=outcome.weight, provenance=_provenance(c.source, cast, outcome),
             margin=round(margin, 6)))
     counts["pairs"] = len(pairs)
+    # "judged" means what `duelist stats` and the S screen mean: a comparison with a
+    # live vote other than skip (or a lead's decision). Only-skipped ones are `skip`.
+    counts["judged"] -= counts["skip"]
     return Resolution(pairs, counts)
 
 

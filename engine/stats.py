@@ -32,7 +32,8 @@ def sections() -> list[str]:
 def _overview(store: Store) -> dict[str, Any]:
     counts = store.counts()
     return {"comparisons": counts.comparisons, "judged": counts.judged,
-            "annotations": counts.annotations, "undone": store.count_undone(),
+            "annotations": counts.annotations, "skips": counts.skips,
+            "undone": store.count_undone(),
             "gold": store.count_gold()}
 
 

@@ -65,8 +65,10 @@ class Store(ImportSourcesMixin, ComparisonsMixin, AnnotationsMixin, RunsMixin, R
         judged = self.db.execute(
             "SELECT COUNT(DISTINCT comparison_id) FROM annotations "
             "WHERE undone = 0 AND choice != 'skip'").fetchone()[0]
-        live = self.db.execute("SELECT COUNT(*) FROM annotations WHERE undone = 0").fetchone()[0]
-        return Counts(comparisons=comparisons, judged=judged, annotations=live)
+        live, skips = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(choice = 'skip'), 0) FROM annotations "
+            "WHERE undone = 0").fetchone()
+        return Counts(comparisons=comparisons, judged=judged, annotations=live, skips=skips)
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -177,4 +177,5 @@ class Score:
 class Counts:
     comparisons: int
     judged: int  # comparisons with at least one live, non-skip judgement
-    annotations: int  # live annotations (not undone)
+    annotations: int  # live annotations (not undone), skips included
+    skips: int = 0  # of those, skips (they decide nothing: `judged` leaves them out)

@@ -85,8 +85,8 @@ def test_stats_human_and_json(tmp_path: Path, capsys) -> None:
     capsys.readouterr()
     assert main(["stats", "--db", str(db), "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert stats["overview"] == {"comparisons": 4, "judged": 4, "annotations": 5, "undone": 1,
-                                 "gold": 0}
+    assert stats["overview"] == {"comparisons": 4, "judged": 4, "annotations": 5, "skips": 0,
+                                 "undone": 1, "gold": 0}
     assert stats["annotators"]["alice"] == {"judgements": 1, "choices": {"tie": 1}}
     assert stats["annotators"]["import:prefs.jsonl"]["judgements"] == 4
     assert stats["resolution"]["pairs"] == 3 and stats["resolution"]["conflict"] == 1
@@ -146,3 +146,27 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     assert failed.stderr.splitlines() == [
         f"duelist: error: {bad}, row 1, column 'rejected': is identical to 'chosen'; "
         "nothing to compare"]
+
+
+def test_stats_export_and_s_screen_count_judged_alike(tmp_path: Path, capsys) -> None:
+    """Issue 14 item 13: 'judged' and 'live' mean the same in `stats` and `export` (and
+    the S screen): a comparison that was only skipped is judged nowhere, and the
+    skip is named apart instead of making the numbers disagree."""
+    from duelist.engine.quality.report import store_report
+    from duelist.store import NewAnnotation, NewComparison
+
+    db = tmp_path / "p.db"
+    with Store.open(db) as store:
+        ids = [store.add_comparison(NewComparison(f"q{i}", "good", "bad")).id for i in range(3)]
+        for cid, choice in zip(ids, ["a", "b", "skip"], strict=True):
+            store.add_annotation(NewAnnotation(comparison_id=cid, annotator="ann", choice=choice,
+                                               shown_swapped=False, duration_ms=1000))
+        quality = store_report(store)
+    assert main(["stats", "--db", str(db)]) == 0
+    text = capsys.readouterr().out
+    assert "comparisons  3 (2 judged, 0 with gold)" in text
+    assert "judgements   2 live, 1 skips, 0 undone" in text
+    assert main(["export", str(tmp_path / "o.jsonl"), "--db", str(db)]) == 0
+    assert "2 pairs from 2 judged comparisons; left out: 0 ties, 0 both-bad, 0 conflicts; " \
+        "1 more only skipped" in capsys.readouterr().out
+    assert (quality.judged, quality.annotations) == (2, 2)  # what the S screen shows

@@ -52,7 +52,8 @@ def test_majority_counts(judged: Path) -> None:
         r = resolve_pairs(store)
     assert _winners(r) == {"agree": "A", "two_to_one": "A", "undone": "A", "changed_mind": "A",
                            "b_wins": "B"}
-    assert r.counts == {"judged": 9, "pairs": 5, "tie": 1, "both_bad": 1, "skip": 1, "conflict": 1}
+    # judged = 8: the only-skipped comparison is counted under "skip", not "judged"
+    assert r.counts == {"judged": 8, "pairs": 5, "tie": 1, "both_bad": 1, "skip": 1, "conflict": 1}
     two = next(p for p in r.pairs if p.prompt.endswith("two_to_one"))
     assert two.provenance["votes"] == "a=2 b=1"
     assert two.provenance["annotators"] == "alice,bob,carol"
@@ -66,7 +67,7 @@ def test_unanimous_counts(judged: Path) -> None:
     with Store.open(judged) as store:
         r = resolve_pairs(store, policy="unanimous")
     assert set(_winners(r)) == {"agree", "undone", "changed_mind", "b_wins"}
-    assert r.counts == {"judged": 9, "pairs": 4, "tie": 1, "both_bad": 1, "skip": 1, "conflict": 2}
+    assert r.counts == {"judged": 8, "pairs": 4, "tie": 1, "both_bad": 1, "skip": 1, "conflict": 2}
 
 
 def test_plugged_in_weighted_policy(judged: Path) -> None:
@@ -98,7 +99,9 @@ def test_export_loads_in_datasets(judged: Path, tmp_path: Path, capsys, fmt: str
     assert main(["export", str(out), "--db", str(judged)]) == 0
     printed = capsys.readouterr().out
     assert f"wrote 5 pairs to {out} ({fmt}, policy majority)" in printed
-    assert "1 ties, 1 both-bad, 1 skipped, 1 conflicts" in printed
+    # "judged" as in `duelist stats`: the only-skipped comparison is not counted in it
+    assert "5 pairs from 8 judged comparisons; left out: 1 ties, 1 both-bad, 1 conflicts; " \
+        "1 more only skipped" in printed
     if fmt == "hf":
         ds = datasets.load_from_disk(str(out))
     elif fmt == "parquet":

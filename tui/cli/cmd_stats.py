@@ -32,7 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _overview(d: dict[str, Any]) -> list[str]:
     return [f"comparisons  {d['comparisons']} ({d['judged']} judged, {d['gold']} with gold)",
-            f"judgements   {d['annotations']} live, {d['undone']} undone"]
+            # "live" counts what decides something, as `judged` and the S screen do;
+            # skips are said apart (issue 14: "24 judged, 25 live" looked like a mismatch).
+            f"judgements   {d['annotations'] - d['skips']} live, {d['skips']} skips, "
+            f"{d['undone']} undone"]
 
 
 def _sources(d: dict[str, Any]) -> list[str]:

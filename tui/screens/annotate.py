@@ -275,7 +275,7 @@ class AnnotateScreen(Screen[None]):
                 self.notify("Note kept; it is saved with your judgement of this item.",
                             markup=False)
             else:
-                self._saved(f"✓ note saved #{target.id}")
+                self._saved(f"✓ note saved #{target.comparison_id}")  # the item, as in the header
             self._status()
 
         self.app.push_screen(NoteScreen(self.session.note_for_current()), done)
