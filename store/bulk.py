@@ -28,6 +28,12 @@ _INSERT_JUDGEMENT = (
     "WHERE c.hash = ? AND NOT EXISTS (SELECT 1 FROM annotations x "
     "WHERE x.comparison_id = c.id AND x.annotator = ?)"
 )
+# A re-import that now knows an item's gold answer teaches it to the stored twin (in
+# the stored orientation); a gold answer already stored is never overwritten.
+_LEARN_GOLD = (
+    "UPDATE comparisons SET gold = CASE WHEN response_a = ? THEN ? ELSE ? END "
+    "WHERE hash = ? AND gold IS NULL"
+)
 IMPORT_CACHE_KIB = 64 * 1024
 BATCH_ROWS = 10_000
 _FLIP = {"a": "b", "b": "a", "tie": "tie", "both_bad": "both_bad", "skip": "skip"}
@@ -65,6 +71,7 @@ class ImportResult:
     rows: int  # comparisons offered (duplicates within the input included)
     added: int  # new comparisons stored
     judgements: int  # new judgements stored
+    golds_learned: int = 0  # stored comparisons without gold that got the file's answer
 
 
 @dataclass(slots=True)
@@ -74,6 +81,7 @@ class PreparedBatch:
 
     comparisons: list[tuple] = field(default_factory=list)
     judgements: list[tuple] = field(default_factory=list)
+    golds: list[tuple] = field(default_factory=list)
 
 
 def prepare(rows: Iterable[ImportRow]) -> PreparedBatch:
@@ -86,6 +94,8 @@ def prepare(rows: Iterable[ImportRow]) -> PreparedBatch:
         comps.append((h, r.prompt, r.response_a, r.response_b,
                       None if r.prompt_messages is None else dumps(r.prompt_messages),
                       r.source, r.gold, None if r.meta is None else dumps(r.meta)))
+        if r.gold is not None:
+            out.golds.append((r.response_a, r.gold, _FLIP[r.gold], h))
         if r.choice is not None and r.annotator:
             strength = r.strength if r.choice in ("a", "b") else None
             judgements.append((r.annotator, r.response_a, r.choice, _FLIP[r.choice], strength,
@@ -127,7 +137,7 @@ class BulkImportMixin:
             conn.execute(f"PRAGMA cache_size={int(old_cache)}")
 
     def _import_batches(self, batches: Iterable[PreparedBatch]) -> ImportResult:
-        seen = added = judged = 0
+        seen = added = judged = learned = 0
         with write_transaction(self.db, self.path):
             cur = self.db.conn.cursor()
             for b in batches:
@@ -135,7 +145,10 @@ class BulkImportMixin:
                 if b.comparisons:
                     cur.executemany(_INSERT_COMPARISON, b.comparisons)
                     added += cur.rowcount
+                if b.golds:  # after the inserts: only twins stored before lack it now
+                    cur.executemany(_LEARN_GOLD, b.golds)
+                    learned += cur.rowcount
                 if b.judgements:
                     cur.executemany(_INSERT_JUDGEMENT, b.judgements)
                     judged += cur.rowcount
-        return ImportResult(rows=seen, added=added, judgements=judged)
+        return ImportResult(rows=seen, added=added, judgements=judged, golds_learned=learned)

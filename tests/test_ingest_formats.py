@@ -188,3 +188,20 @@ def test_utf8_bom_and_utf16(tmp_path: Path) -> None:
         assert s.added == 1 and s.comparisons == 2
         (c,) = list(store.iter_comparisons())
     assert c.prompt == "Café?"
+
+
+def test_reimport_teaches_gold_to_stored_twins(tmp_path: Path) -> None:
+    """Issue 14: a re-import with a gold column (or a flipped copy) gives stored
+    comparisons without gold their answer, in the stored orientation; an answer
+    already stored is never overwritten."""
+    plain = [{"prompt": "Q1", "response_a": "right", "response_b": "wrong"},
+             {"prompt": "Q2", "response_a": "meh", "response_b": "fine", "gold": "a"}]
+    gold = [{"prompt": "Q1", "response_a": "wrong", "response_b": "right", "gold": "b"},  # flipped
+            {"prompt": "Q2", "response_a": "meh", "response_b": "fine", "gold": "b"}]
+    with Store.open(tmp_path / "d.db") as store:
+        import_files(store, [write_rows(tmp_path / "plain", plain, "jsonl")])
+        s = import_files(store, [write_rows(tmp_path / "gold", gold, "jsonl")])
+        golds = {c.prompt: c.gold for c in store.iter_comparisons()}
+    assert (s.added, s.golds_learned) == (0, 1)
+    assert "1 already present learned their gold answer" in s.line()
+    assert golds == {"Q1": "a", "Q2": "a"}  # Q1 learned 'right' = a; Q2 kept its answer

@@ -34,6 +34,7 @@ class ImportSummary:
     comparisons: int = 0  # offered by the files (after expansion)
     added: int = 0
     judgements: int = 0
+    golds_learned: int = 0
 
     @property
     def present(self) -> int:
@@ -42,6 +43,8 @@ class ImportSummary:
     def line(self) -> str:
         skipped = sum(f.skipped for f in self.files)
         extra = f", {plural(skipped, 'row')} with empty text skipped" if skipped else ""
+        if self.golds_learned:
+            extra += f", {self.golds_learned} already present learned their gold answer"
         return (f"imported {len(self.files)} file{'s' if len(self.files) != 1 else ''}: "
                 f"{plural(self.added, 'comparison')} added, {self.present} already present, "
                 f"{plural(self.judgements, 'judgement')} added{extra}")
@@ -148,4 +151,5 @@ def import_files(store: Store, paths: Sequence[str | Path], options: ReadOptions
     summary.comparisons = result.rows
     summary.added = result.added
     summary.judgements = result.judgements
+    summary.golds_learned = result.golds_learned
     return summary

@@ -8,6 +8,7 @@ the annotate screen on it. `make run` calls this.
 from __future__ import annotations
 
 import argparse
+from importlib.resources import files
 from pathlib import Path
 
 from duelist.engine.errors import InputError
@@ -16,7 +17,7 @@ from duelist.store import Store
 
 from .textout import say
 
-ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
+ASSETS = Path(str(files("duelist.assets")))  # installed with the package, wheel too
 DEMO_DATA = ASSETS / "demo.jsonl"
 GUIDELINES = ASSETS / "guidelines.md"
 

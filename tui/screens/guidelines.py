@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,7 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-DEFAULT_GUIDELINES = Path(__file__).resolve().parent.parent.parent / "assets" / "guidelines.md"
+DEFAULT_GUIDELINES = Path(str(files("duelist.assets"))) / "guidelines.md"  # in the wheel too
 FALLBACK = """# Annotation guidelines
 
 Pick the response that is **more helpful, honest and harmless** for the prompt.
