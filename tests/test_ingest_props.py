@@ -10,12 +10,15 @@ import tempfile
 from pathlib import Path
 
 from duelist.engine.ingest import FileInfo, ReadOptions, iter_items, read_pairs
+from duelist.engine.ingest.values import _BLANK
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 # Any Unicode text except NUL and surrogates, that is not blank (blank texts are errors).
 texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                min_size=1, max_size=40).filter(lambda s: s.strip() and not s.lstrip().startswith("["))
+                min_size=1, max_size=40).filter(
+    # Blank texts (whitespace or only invisible characters) are refused by design.
+    lambda s: not _BLANK.fullmatch(s) and not s.lstrip().startswith("["))
 rows = st.lists(st.tuples(texts, texts, texts).filter(lambda t: t[1] != t[2]), min_size=1,
                 max_size=12)
 SETTINGS = settings(max_examples=60, deadline=None,
