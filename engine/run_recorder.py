@@ -73,8 +73,12 @@ class RunRecorder:
                 lr=f.get("lr"), pairs_per_s=f.get("pairs_per_s"),
                 elapsed_s=self.writer_elapsed())])
         elif event == "start":
-            self.store.update_run(self.run_id, n_pairs=f.get("n_train"),
-                                  data_hash=f.get("data_hash"))
+            # n_pairs: every pair the run used (train + validation), the count the TUI
+            # recorded at launch from its snapshot; it used to be overwritten here
+            # with the training count alone (issue 14).
+            n_pairs = None if f.get("n_train") is None else \
+                int(f["n_train"]) + int(f.get("n_valid") or 0)
+            self.store.update_run(self.run_id, n_pairs=n_pairs, data_hash=f.get("data_hash"))
 
     def writer_elapsed(self) -> float:
         import time

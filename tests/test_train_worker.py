@@ -56,7 +56,9 @@ def test_worker_streams_events_and_records_the_run(tmp_path: Path) -> None:
         run = store.get_run(done["run_id"])
         assert run.status == "done" and run.model_dir == done["model_dir"] and run.pid
         assert run.config["project_name"] == "rm" and run.final_metrics == done["metrics"]
-        assert run.n_pairs == start["n_train"] and run.data_hash == start["data_hash"]
+        # every pair the run used, as the TUI records at launch (not the training count)
+        assert run.n_pairs == start["n_train"] + start["n_valid"] > start["n_train"]
+        assert run.data_hash == start["data_hash"]
         train_rows = store.metrics_for_run(run.id, "train")
         assert len(train_rows) == kinds.count("step") and train_rows[0].loss is not None
         assert store.metrics_for_run(run.id, "eval")

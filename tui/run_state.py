@@ -202,9 +202,10 @@ class RunState:
         v.status = run.status
         v.total_steps = int(config.get("total_steps") or v.step)
         v.epochs = float(config.get("epochs") or 0.0)
-        v.n_train = int(config.get("n_train") or run.n_pairs or 0)
         v.final_metrics = dict(run.final_metrics or {})
         v.n_valid = int(config.get("n_valid") or v.final_metrics.get("valid_pairs") or 0)
+        # run.n_pairs counts every pair the run used, validation included
+        v.n_train = int(config.get("n_train") or max(0, (run.n_pairs or 0) - v.n_valid))
         v.model_dir = run.model_dir
         v.saw_done = run.status == "done"
         v.duration_s = _num(v.final_metrics.get("duration_s")) or seconds_between(
