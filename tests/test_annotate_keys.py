@@ -12,6 +12,7 @@ from duelist.tui.screens.annotate import AnnotateScreen
 from duelist.tui.screens.note import NoteScreen
 from duelist.tui.session import is_swapped
 from duelist.tui.widgets.response_panel import ResponsePanel
+from duelist.tui.widgets.top_bar import TopBar
 from rich.markdown import Markdown as RichMarkdown
 
 
@@ -97,6 +98,8 @@ async def test_undo_steps_back_through_every_judgement(db_path: Path) -> None:
 @pytest.mark.anyio
 async def test_rationale_before_and_after_judging(db_path: Path) -> None:
     ids = make_project(db_path, 4)
+    with Store.open(db_path) as store:  # someone else's judgement first: row ids != item ids
+        store.add_annotation(NewAnnotation(comparison_id=ids[1], annotator="other", choice="a"))
     app = make_app(db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -109,10 +112,12 @@ async def test_rationale_before_and_after_judging(db_path: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen), "note dialog")
         await pilot.press(*" too", "enter")
         await pilot.pause()
+        # The toast numbers the ITEM, as the header does, not the judgement's row id.
+        assert app.screen.query_one(TopBar).saved == f"✓ note saved #{ids[0]}"
         await pilot.press("r", "escape")  # cancelled: nothing changes
         await pilot.pause()
-    (row,) = live(db_path)
-    assert row.comparison_id == ids[0]
+    (row,) = [r for r in live(db_path) if r.annotator != "other"]
+    assert row.comparison_id == ids[0] and row.id != ids[0]
     assert row.rationale == "B cites [bold]numbers[/bold] too"
 
 
