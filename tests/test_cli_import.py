@@ -166,6 +166,8 @@ def test_stats_export_and_s_screen_count_judged_alike(tmp_path: Path, capsys) ->
     text = capsys.readouterr().out
     assert "comparisons  3 (2 judged, 0 with gold)" in text
     assert "judgements   2 live, 1 skips, 0 undone" in text
+    assert "pairs        2 by majority vote (left out: 0 ties, 0 both-bad, 0 conflicts, " \
+        "1 only skipped)" in text
     assert main(["export", str(tmp_path / "o.jsonl"), "--db", str(db)]) == 0
     assert "2 pairs from 2 judged comparisons; left out: 0 ties, 0 both-bad, 0 conflicts; " \
         "1 more only skipped" in capsys.readouterr().out

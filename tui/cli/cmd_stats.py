@@ -52,7 +52,7 @@ def _annotators(d: dict[str, Any]) -> list[str]:
 
 def _resolution(d: dict[str, Any]) -> list[str]:
     return [f"pairs        {d['pairs']} by majority vote (left out: {d['tie']} ties, "
-            f"{d['both_bad']} both-bad, {d['skip']} skipped, {d['conflict']} conflicts)"]
+            f"{d['both_bad']} both-bad, {d['conflict']} conflicts, {d['skip']} only skipped)"]
 
 
 def _training(d: dict[str, Any]) -> list[str]:
