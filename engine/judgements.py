@@ -9,25 +9,12 @@ interval says how little a 100% on n = 4 means.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from duelist.store import Store
 
+from .quality.binomial import wilson_interval as wilson
 from .strength import STRENGTH_NAMES
-
-Z95 = 1.959964
-
-
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """95% Wilson score interval for k successes in n trials ((0, 1) when n = 0)."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def self_agreement(store: Store) -> dict[str, dict[str, Any]]:
