@@ -6,16 +6,14 @@ would create a tmux paste buffer; the test asserts none appears.
 
 from __future__ import annotations
 
-import shlex
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from duelist.store import NewComparison, Store
+from tmux_helpers import duelist_command, tmux_session
 
 pytestmark = [
     pytest.mark.tmux,
@@ -46,18 +44,9 @@ def test_duelist_annotate_in_tmux(tmp_path: Path) -> None:
         store.insert_comparisons([NewComparison("First prompt", INJECT, "Plain answer one")]
                                  + [NewComparison(f"Prompt {i}", f"yes {i}", f"no {i}")
                                     for i in range(2, 6)])
-    sock = str(tmp_path / "tmux.sock")
+    tmux, screen = tmux_session(tmp_path)
 
-    def tmux(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", *args],
-                              capture_output=True, text=True, timeout=20)
-
-    def screen() -> str:
-        return tmux("capture-pane", "-p", "-t", "s").stdout
-
-    cmd = " ".join(shlex.quote(a) for a in [
-        sys.executable, "-m", "duelist.tui.cli.main", "annotate", "--db", str(db),
-        "--annotator", "tm", "--no-randomize"])
+    cmd = duelist_command("annotate", "--db", str(db), "--annotator", "tm", "--no-randomize")
     tmux("new-session", "-d", "-s", "s", "-x", "120", "-y", "40", "sh")
     try:
         tmux("set-option", "-g", "set-clipboard", "on")

@@ -7,10 +7,7 @@ unit tests render the panel's renderable; the tmux test reads the real terminal 
 
 from __future__ import annotations
 
-import shlex
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,6 +15,7 @@ import pytest
 from duelist.store import NewComparison, Store
 from duelist.tui.widgets.safe_markdown import markdown_renderable
 from rich.console import Console
+from tmux_helpers import duelist_command, tmux_session
 
 CASES = {
     "div": ("<div>\nWrap it in a div.\n</div>\nThen style it.",
@@ -69,18 +67,9 @@ def test_tags_and_line_breaks_reach_the_real_terminal(tmp_path: Path) -> None:
         store.insert_comparisons([NewComparison(
             "How do I wrap text?", "<div>\nWrap it in a div.\n</div>\nThen style it.",
             "Use the <br> tag, for example: Hello<br>World\n<item>value</item>")])
-    sock = str(tmp_path / "tmux.sock")
+    tmux, screen = tmux_session(tmp_path)
 
-    def tmux(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", *args],
-                              capture_output=True, text=True, timeout=20)
-
-    def screen() -> str:
-        return tmux("capture-pane", "-p", "-t", "s").stdout
-
-    cmd = " ".join(shlex.quote(a) for a in [
-        sys.executable, "-m", "duelist.tui.cli.main", "annotate", "--db", str(db),
-        "--annotator", "tm", "--no-randomize"])
+    cmd = duelist_command("annotate", "--db", str(db), "--annotator", "tm", "--no-randomize")
     tmux("new-session", "-d", "-s", "s", "-x", "120", "-y", "40", "sh")
     try:
         tmux("send-keys", "-t", "s", cmd, "Enter")

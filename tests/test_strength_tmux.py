@@ -3,15 +3,13 @@ dialog takes 1-3, and the strength lands in SQLite; `/` jumps to a match."""
 
 from __future__ import annotations
 
-import shlex
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from duelist.store import NewComparison, Store
+from tmux_helpers import duelist_command, tmux_session
 
 pytestmark = [
     pytest.mark.tmux,
@@ -25,14 +23,7 @@ def test_graded_pick_and_search_in_tmux(tmp_path: Path) -> None:
         store.insert_comparisons([NewComparison(f"Prompt {i}", f"yes {i}", f"no {i}")
                                   for i in range(1, 9)] + [
             NewComparison("Where is the needle?", "in the haystack", "nowhere")])
-    sock = str(tmp_path / "tmux.sock")
-
-    def tmux(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", *args],
-                              capture_output=True, text=True, timeout=20)
-
-    def screen() -> str:
-        return tmux("capture-pane", "-p", "-t", "s").stdout
+    tmux, screen = tmux_session(tmp_path)
 
     def rows():
         with Store.open(db) as s:
@@ -45,9 +36,7 @@ def test_graded_pick_and_search_in_tmux(tmp_path: Path) -> None:
                 raise AssertionError(f"timed out waiting for {what}; screen:\n{screen()}")
             time.sleep(0.1)
 
-    cmd = " ".join(shlex.quote(a) for a in [
-        "env", "-u", "COLUMNS", "-u", "LINES", sys.executable, "-m", "duelist.tui.cli.main", "annotate", "--db", str(db),
-        "--annotator", "tm", "--no-randomize"])
+    cmd = duelist_command("annotate", "--db", str(db), "--annotator", "tm", "--no-randomize")
     tmux("new-session", "-d", "-s", "s", "-x", "120", "-y", "40", "sh")
     try:
         tmux("send-keys", "-t", "s", f"{cmd}; echo EXITED-$?", "Enter")
@@ -80,14 +69,7 @@ def test_duelist_review_in_tmux(tmp_path: Path) -> None:
                                   NewComparison("2+2?", "4", "5")])
         store.add_annotations_bulk([NewAnnotation(1, "ann", "a", rationale="obvious"),
                                     NewAnnotation(1, "bob", "b"), NewAnnotation(2, "ann", "a")])
-    sock = str(tmp_path / "tmux.sock")
-
-    def tmux(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", *args],
-                              capture_output=True, text=True, timeout=20)
-
-    def screen() -> str:
-        return tmux("capture-pane", "-p", "-t", "s").stdout
+    tmux, screen = tmux_session(tmp_path)
 
     def wait(cond, what: str, timeout: float = 30.0) -> None:
         end = time.monotonic() + timeout
@@ -96,9 +78,7 @@ def test_duelist_review_in_tmux(tmp_path: Path) -> None:
                 raise AssertionError(f"timed out waiting for {what}; screen:\n{screen()}")
             time.sleep(0.1)
 
-    cmd = " ".join(shlex.quote(a) for a in [
-        "env", "-u", "COLUMNS", "-u", "LINES", sys.executable, "-m", "duelist.tui.cli.main", "review", "--db", str(db),
-        "--adjudicator", "lead"])
+    cmd = duelist_command("review", "--db", str(db), "--adjudicator", "lead")
     tmux("new-session", "-d", "-s", "s", "-x", "120", "-y", "40", "sh")
     try:
         tmux("send-keys", "-t", "s", f"{cmd}; echo EXITED-$?", "Enter")
