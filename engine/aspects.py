@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import ParamsError
-from .model_set import Progress, ScoreDetail, ScoringMixin, detail_of
+from duelist.engine.errors import ParamsError
+from duelist.engine.model_set import Progress, ScoreDetail, ScoringMixin, detail_of
 
 WEIGHTS_SETTING = "aspect_weights"
 
@@ -95,8 +95,8 @@ class AspectSet(ScoringMixin):
 def build(groups: Mapping[str, Sequence[str | Path]], weights: Mapping[str, float], *,
           how: str = "mean", device: str | None = None) -> AspectSet:
     """Aspect name -> model dirs (several dirs: an ensemble within the aspect)."""
-    from .ensemble import Ensemble
-    from .model_set import load_model
+    from duelist.engine.ensemble import Ensemble
+    from duelist.engine.model_set import load_model
 
     models: dict[str, Any] = {}
     for name, dirs in groups.items():

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-
-from .encoding import PairEncoder
-from .preference import PreferencePair
+from duelist.engine.encoding import PairEncoder
+from duelist.engine.preference import PreferencePair
 
 MEGABATCH_FACTOR = 50
 

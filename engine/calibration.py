@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelLoadError
-from .safe_read import read_json
+from duelist.engine.errors import ModelLoadError
+from duelist.engine.safe_read import read_json
 
 CALIBRATION_FILE = "calibration.json"
 # Outside these bounds a temperature means the validation set was degenerate
@@ -141,7 +141,7 @@ def cross_validated(margins: Sequence[float], folds: int = CV_FOLDS) -> tuple[fl
     Folds are by position (i % folds): the validation split is already shuffled, and a
     fixed assignment keeps the decision reproducible.
     """
-    from .evaluate import pair_ece  # local: evaluate imports this module
+    from duelist.engine.evaluate import pair_ece  # local: evaluate imports this module
 
     scaled: list[float] = []
     for f in range(folds):
@@ -156,7 +156,7 @@ def cross_validated(margins: Sequence[float], folds: int = CV_FOLDS) -> tuple[fl
 def fit(margins: Sequence[float]) -> Calibration:
     """Fit a temperature on margins r_chosen - r_rejected of held-out pairs, and keep it
     only if it lowers NLL and ECE on folds it was not fitted on (see MIN_PAIRS)."""
-    from .evaluate import pair_ece  # local: evaluate imports this module
+    from duelist.engine.evaluate import pair_ece  # local: evaluate imports this module
 
     margins = [float(m) for m in margins if math.isfinite(float(m))]
     n = len(margins)
@@ -202,7 +202,7 @@ def fit_and_save(model_dir: str | Path, valid_pairs: Sequence[Any], *, model: An
         cal.save(model_dir)
         return cal
     if model is None:
-        from .reward_model import RewardModel
+        from duelist.engine.reward_model import RewardModel
 
         model = RewardModel.load(model_dir)
     prompts = [p.prompt for p in valid_pairs]

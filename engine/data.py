@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .preference import PreferencePair
+from duelist.engine.errors import InputError
+from duelist.engine.preference import PreferencePair
 
 
 @dataclass
@@ -43,7 +43,7 @@ def load_training_data(data_path: str | None, *, prompt_col: str = "prompt",
     From the store, a lead's adjudicated decision wins where there is one; the
     rest resolve by majority (policy `adjudicated`), as the app's train form does."""
     if data_path:
-        from .ingest import read_pairs
+        from duelist.engine.ingest import read_pairs
 
         path = Path(data_path).expanduser()
         if not path.exists():
@@ -56,7 +56,7 @@ def load_training_data(data_path: str | None, *, prompt_col: str = "prompt",
         raise InputError("project database not found; import and judge comparisons first, or "
                          "give --data-path FILE", path=str(db))
     try:
-        from .resolve import resolve_pairs
+        from duelist.engine.resolve import resolve_pairs
     except ImportError:
         raise InputError("training from the store needs duelist.engine.resolve, which is not "
                          "installed yet; give --data-path FILE") from None

@@ -20,9 +20,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .calibration import Calibration
-from .errors import ModelLoadError, ParamsError
-from .model_set import (
+from duelist.engine.calibration import Calibration
+from duelist.engine.errors import ModelLoadError, ParamsError
+from duelist.engine.model_set import (
     ENSEMBLE_FILE,
     Progress,
     ScoreDetail,
@@ -30,7 +30,7 @@ from .model_set import (
     check_model_dir,
     detail_of,
 )
-from .safe_read import read_json
+from duelist.engine.safe_read import read_json
 
 AGGREGATES = ("mean", "median", "min")
 ENSEMBLE_FORMAT = "duelist-ensemble"
@@ -74,7 +74,7 @@ class Ensemble(ScoringMixin):
     @classmethod
     def load(cls, path: str | Path, *, how: str | None = None,
              device: str | None = None) -> Ensemble:
-        from .reward_model import RewardModel
+        from duelist.engine.reward_model import RewardModel
 
         path = Path(path).expanduser()
         manifest = path / ENSEMBLE_FILE
@@ -115,7 +115,7 @@ def _check_member_path(path: Path, name: str) -> None:
     """Members live beside the ensemble (`../member`, as write_manifest names them) or
     inside it. A manifest from elsewhere must not point at any folder on the machine
     (`/home/someone/model`, `../../../../x`)."""
-    from .safe_read import UnsafeFile, check_inside
+    from duelist.engine.safe_read import UnsafeFile, check_inside
 
     try:
         check_inside(path / name, path.resolve().parent)
@@ -128,7 +128,7 @@ def _check_member_path(path: Path, name: str) -> None:
 def write_manifest(path: str | Path, member_dirs: Sequence[str | Path], *, how: str = "mean",
                    meta: dict[str, Any] | None = None) -> Path:
     """Write `<path>/ensemble.json` naming members relative to it (the folder can move)."""
-    from .output import atomic_dir
+    from duelist.engine.output import atomic_dir
 
     path = Path(path).resolve()
     members = [Path(m).resolve() for m in member_dirs]
@@ -153,7 +153,7 @@ def _mean_metrics(metas: Sequence[dict[str, Any]]) -> dict[str, float]:
 def train_ensemble(params: Any, k: int, *, db: str | None = None,
                    emit: Callable[..., Any] | None = None) -> Ensemble:
     """Train K members with seeds seed..seed+K-1 into `<name>-seed<S>`, then the manifest."""
-    from .training import train
+    from duelist.engine.training import train
 
     if k < 1:
         raise ParamsError(f"--ensemble must be at least 1, got {k}")
@@ -178,7 +178,7 @@ def train_ensemble(params: Any, k: int, *, db: str | None = None,
 def load_for_uncertainty(path: str | Path) -> Callable[..., Any] | None:
     """For the score queue: (prompts, responses) -> (rewards, spreads) when `path` is an
     ensemble dir; None otherwise (the caller then scores with a single model)."""
-    from .model_set import is_ensemble_dir
+    from duelist.engine.model_set import is_ensemble_dir
 
     if not is_ensemble_dir(path):
         return None

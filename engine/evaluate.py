@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .calibration import Calibration, fit_temperature, sigmoid
+from duelist.engine.calibration import Calibration, fit_temperature, sigmoid
 
 ECE_BINS = 10
 

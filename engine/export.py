@@ -19,9 +19,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import DuelistError
-from .preference import PreferencePair
-from .tmpfiles import atomic_file
+from duelist.engine.errors import DuelistError
+from duelist.engine.preference import PreferencePair
+from duelist.engine.tmpfiles import atomic_file
 
 EXPORT_FORMATS = ("jsonl", "json", "csv", "parquet", "hf")
 COLUMNS = ("prompt", "chosen", "rejected", "margin", "comparison_id", "source", "annotators",
@@ -146,8 +146,7 @@ def _write_parquet(rows: list[dict], tmp: Path) -> None:
 def _write_hf(rows: list[dict], out: Path) -> None:
     # `datasets` costs seconds to import, so only this format pays for it.
     import datasets
-
-    from .output import atomic_dir
+    from duelist.engine.output import atomic_dir
 
     quiet = datasets.utils.are_progress_bars_disabled()
     datasets.disable_progress_bars()  # no tqdm noise on the CLI's stderr

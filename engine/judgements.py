@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from duelist.engine.quality.binomial import wilson_interval as wilson
+from duelist.engine.strength import STRENGTH_NAMES
 from duelist.store import Store
-
-from .quality.binomial import wilson_interval as wilson
-from .strength import STRENGTH_NAMES
 
 
 def self_agreement(store: Store) -> dict[str, dict[str, Any]]:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .output import atomic_dir, write_meta, write_model_card
-from .params import RewardParams
-from .reward_model import RewardModel
+from duelist.engine.output import atomic_dir, write_meta, write_model_card
+from duelist.engine.params import RewardParams
+from duelist.engine.reward_model import RewardModel
 
 
 def write_model_dir(params: RewardParams, model: Any, tokenizer: Any, meta: dict[str, Any], *,

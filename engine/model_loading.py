@@ -19,8 +19,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .encoding import prepare_tokenizer
-from .errors import ModelLoadError
+from duelist.engine.encoding import prepare_tokenizer
+from duelist.engine.errors import ModelLoadError
 
 DEFAULT_MODEL_ALIASES = {"", "minilm", "default", "all-minilm-l6-v2"}
 
@@ -139,7 +139,7 @@ def quantization_config(quantization: str | None) -> Any:
     """A BitsAndBytesConfig for int4/int8, or None. Needs CUDA: one line otherwise."""
     if quantization in (None, "", "none"):
         return None
-    from .precision import cuda_available
+    from duelist.engine.precision import cuda_available
 
     if not cuda_available():
         raise ModelLoadError(

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .calibration import Calibration, sigmoid
-from .errors import InputError, ModelLoadError
+from duelist.engine.calibration import Calibration, sigmoid
+from duelist.engine.errors import InputError, ModelLoadError
 
 Progress = Callable[[int, int], None]
 ENSEMBLE_FILE = "ensemble.json"
@@ -70,7 +70,7 @@ class ScoringMixin:
     def score_batch(self, prompts: Sequence[Any], responses: Sequence[Any],
                     progress: Progress | None = None) -> list[float]:
         """One reward per item; prompts/responses may be text or chat messages."""
-        from .rl.conversation import texts
+        from duelist.engine.rl.conversation import texts
 
         prompt_texts, response_texts = texts(prompts, responses)
         return self.score_detail(prompt_texts, response_texts, progress).scores
@@ -139,19 +139,18 @@ def load_model(path: str | Path, *, device: str | None = None) -> Any:
     check_model_dir(p)
     _quiet_loading()
     if is_ensemble_dir(p):
-        from .ensemble import Ensemble
+        from duelist.engine.ensemble import Ensemble
 
         return Ensemble.load(p, device=device)
-    from .reward_model import RewardModel
+    from duelist.engine.reward_model import RewardModel
 
     return RewardModel.load(p, device=device)
 
 
 def _quiet_loading() -> None:
     """No per-file 'Loading weights' bars from transformers on the user's terminal."""
+    from duelist.engine.model_loading import quiet_transformers
     from transformers.utils import logging as hf_logging
-
-    from .model_loading import quiet_transformers
 
     quiet_transformers()
     hf_logging.disable_progress_bar()

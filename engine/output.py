@@ -22,8 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .errors import DuelistError
-from .file_modes import fix_dir_mode
+from duelist.engine.errors import DuelistError
+from duelist.engine.file_modes import fix_dir_mode
 
 META_FILE = "duelist.json"
 META_VERSION = 1
@@ -90,8 +90,8 @@ def read_meta(model_dir: str | Path) -> dict[str, Any]:
 
     A FIFO, a link to /dev/zero, a link out of the folder or a huge file is refused
     (it would hang or fill memory); so is anything but a JSON object."""
-    from .errors import ModelLoadError
-    from .safe_read import UnsafeFile, read_json
+    from duelist.engine.errors import ModelLoadError
+    from duelist.engine.safe_read import UnsafeFile, read_json
 
     path = Path(model_dir) / META_FILE
     if not path.exists() and not path.is_symlink():

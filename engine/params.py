@@ -19,7 +19,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from .errors import ParamsError
+from duelist.engine.errors import ParamsError
 
 QUANTIZATIONS = ("int4", "int8")
 MIXED_PRECISIONS = ("fp16", "bf16", "no")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .model_set import Progress, bt_prob, detail_of, temperature_of
+from duelist.engine.errors import InputError
+from duelist.engine.model_set import Progress, bt_prob, detail_of, temperature_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -229,4 +229,4 @@ def _provenance(source: str, cast: list[Vote], outcome: Outcome) -> dict[str, An
 
 
 # The reliability-weighted policy lives with the quality code; importing it registers it.
-from .quality import policy as _weighted_policy  # noqa: E402, F401
+from duelist.engine.quality import policy as _weighted_policy  # noqa: E402, F401

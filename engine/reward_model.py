@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from .encoding import PairEncoder
-from .errors import InputError, ModelLoadError
-from .model_set import ScoreDetail, ScoringMixin
-from .output import atomic_dir, read_meta, write_meta
-from .precision import default_device
+from duelist.engine.encoding import PairEncoder
+from duelist.engine.errors import InputError, ModelLoadError
+from duelist.engine.model_set import ScoreDetail, ScoringMixin
+from duelist.engine.output import atomic_dir, read_meta, write_meta
+from duelist.engine.precision import default_device
 
 DEFAULT_MAX_LENGTH = 512
 
@@ -47,8 +46,8 @@ def forward_scores(model: Any, features: Sequence[dict[str, list[int]]], *, pad_
     turns on bf16 autocast (only worth it where `precision.bf16_supported`); the
     default fp32 gives exactly what plain transformers gives.
     """
-    from .pooled_token import pooled_token_only
-    from .precision import autocast
+    from duelist.engine.pooled_token import pooled_token_only
+    from duelist.engine.precision import autocast
 
     if not features:
         return []
@@ -115,7 +114,7 @@ class RewardModel(ScoringMixin):
     def load(cls, path: str | Path, *, device: str | None = None,
              trust_remote_code: bool = False) -> RewardModel:
         """Load a Duelist model dir (merged or LoRA adapter) or any HF seq-cls model dir."""
-        from .model_loading import load_sequence_classifier, load_tokenizer
+        from duelist.engine.model_loading import load_sequence_classifier, load_tokenizer
 
         path = Path(path).expanduser()
         if not path.is_dir():
@@ -143,7 +142,7 @@ class RewardModel(ScoringMixin):
 
     def save(self, path: str | Path) -> Path:
         """Write model, tokenizer and duelist.json atomically (temp dir + rename)."""
-        from .rl import handoff
+        from duelist.engine.rl import handoff
 
         path = Path(path).expanduser()
         rl_info = handoff.prepare(self.model, self.tokenizer, self.encoder,
@@ -177,8 +176,8 @@ class RewardModel(ScoringMixin):
         messages: it is flattened exactly as importing flattens chat data
         (`engine/rl/conversation.py`), so it scores the same as its text.
         """
-        from .rl.conversation import texts
-        from .scorer import Scorer
+        from duelist.engine.rl.conversation import texts
+        from duelist.engine.scorer import Scorer
 
         if len(prompts) != len(responses):
             raise InputError(f"score_batch got {len(prompts)} prompts but {len(responses)} responses")
@@ -190,7 +189,7 @@ class RewardModel(ScoringMixin):
     def score_pairs(self, prompts: Sequence[str], first: Sequence[str], second: Sequence[str],
                     progress: Any = None) -> tuple[list[float], list[float]]:
         """Rewards of both sides of comparisons; near ties re-checked in fp32 (engine/scorer.py)."""
-        from .scorer import Scorer
+        from duelist.engine.scorer import Scorer
 
         scorer = Scorer(self.model, self.encoder, precision=self.precision,
                         batch_size=self.batch_size)
@@ -200,7 +199,7 @@ class RewardModel(ScoringMixin):
     def calibration(self) -> Any:
         """The model dir's calibration.json (engine/calibration.py), or None."""
         if self._calibration is None and self.path:
-            from .calibration import Calibration
+            from duelist.engine.calibration import Calibration
 
             self._calibration = Calibration.load(self.path) or False
         return self._calibration or None
@@ -219,9 +218,8 @@ def _load_adapter(path: Path, meta: dict[str, Any], *, trust_remote_code: bool) 
     """A LoRA adapter dir: base model from adapter_config + adapter (+ saved score head)."""
     import json
 
+    from duelist.engine.model_loading import load_sequence_classifier, load_tokenizer
     from peft import PeftModel
-
-    from .model_loading import load_sequence_classifier, load_tokenizer
 
     cfg = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
     base = meta.get("base_model") or cfg.get("base_model_name_or_path")

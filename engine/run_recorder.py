@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .events import EventWriter
+from duelist.engine.events import EventWriter
 
 
 def now_iso() -> str:

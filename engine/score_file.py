@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .ingest import values
-from .ingest.readers import detect_format, iter_rows
-from .model_set import Progress, ScoreDetail, bt_prob, detail_of, temperature_of
-from .score_writer import ChunkWriter, SchemaCollector
-from .tmpfiles import atomic_file, check_writable
+from duelist.engine.errors import InputError
+from duelist.engine.ingest import values
+from duelist.engine.ingest.readers import detect_format, iter_rows
+from duelist.engine.model_set import Progress, ScoreDetail, bt_prob, detail_of, temperature_of
+from duelist.engine.score_writer import ChunkWriter, SchemaCollector
+from duelist.engine.tmpfiles import atomic_file, check_writable
 
 AUTO_RESPONSE_COLUMNS = (("response",), ("chosen", "rejected"), ("response_a", "response_b"))
 WRITABLE = ("jsonl", "json", "csv", "tsv", "parquet")
@@ -239,7 +239,7 @@ def run(model: Any, job: ScoreJob, *, calibrated: bool = False,
     temperature = temperature_of(model, calibrated) if len(cols) == 2 else 1.0
     shift, scale = 0.0, 1.0
     if normalize:
-        from .rl.reward_stats import normalizer
+        from duelist.engine.rl.reward_stats import normalizer
 
         shift, scale = normalizer(model)
     path, done = str(job.src), 0

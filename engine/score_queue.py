@@ -25,10 +25,9 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from duelist.engine.events import EventWriter
+from duelist.engine.processes import pid_alive
 from duelist.store import Score, Store
-
-from .events import EventWriter
-from .processes import pid_alive
 
 RUNNING_KEY = "score_queue.running"
 PAGE = 256
@@ -41,7 +40,9 @@ def load_score_fn(path: str) -> ScoreFn:
     """A scoring function for a model dir: an ensemble when the dir is one, else a
     single reward model through the fast batched scorer."""
     try:
-        from . import ensemble as _ensemble  # the ranking helper's module, when present
+        from duelist.engine import (
+            ensemble as _ensemble,  # the ranking helper's module, when present
+        )
     except ImportError:  # pragma: no cover - depends on what ships
         _ensemble = None
     loader = getattr(_ensemble, "load_for_uncertainty", None) if _ensemble else None
@@ -49,8 +50,8 @@ def load_score_fn(path: str) -> ScoreFn:
         fn = loader(path)
         if fn is not None:
             return fn
-    from .reward_model import RewardModel
-    from .scorer import Scorer
+    from duelist.engine.reward_model import RewardModel
+    from duelist.engine.scorer import Scorer
 
     rm = RewardModel.load(path)
     scorer = Scorer(rm.model, rm.encoder)

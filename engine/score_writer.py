@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import InputError
+from duelist.engine.errors import InputError
 
 
 class SchemaCollector:

@@ -27,9 +27,8 @@ from contextlib import nullcontext
 from typing import Any
 
 import torch
-
-from .encoding import Encoded, PairEncoder
-from .pooled_token import pooled_token_only
+from duelist.engine.encoding import Encoded, PairEncoder
+from duelist.engine.pooled_token import pooled_token_only
 
 Progress = Callable[[int, int], None]
 PRECISIONS = ("auto", "bf16", "fp32")
@@ -50,7 +49,7 @@ PROBE_MARGIN = 2.0
 
 def bf16_supported(device: torch.device) -> bool:
     """Whether bf16 compute runs natively here (not emulated): the engine's one answer."""
-    from .precision import bf16_supported as _supported
+    from duelist.engine.precision import bf16_supported as _supported
 
     return _supported(str(device))
 

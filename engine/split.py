@@ -12,7 +12,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .preference import PreferencePair
+from duelist.engine.preference import PreferencePair
 
 
 @dataclass(frozen=True, slots=True)

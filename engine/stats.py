@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from duelist.engine.judgements import judgements_section
+from duelist.engine.quality.report import quality_section
+from duelist.engine.resolve import resolve_pairs
 from duelist.store import Store
-
-from .judgements import judgements_section
-from .quality.report import quality_section
-from .resolve import resolve_pairs
 
 Section = Callable[[Store], dict[str, Any]]
 _SECTIONS: dict[str, Section] = {}

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .file_modes import fix_file_mode
+from duelist.engine.file_modes import fix_file_mode
 
 LEGACY_AGE_S = 600
 

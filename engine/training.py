@@ -23,26 +23,31 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .attention_tuning import AttentionTuner, switchable_model, tuner_for
-from .batching import LengthGroupedSampler, PreferenceCollator, encode_pairs, pair_length
-from .data import TrainingData, load_training_data
-from .distributed import report_world
-from .encoding import PairEncoder
-from .errors import ParamsError
-from .freezing import freeze_large_embeddings
-from .model_loading import (
+from duelist.engine.attention_tuning import AttentionTuner, switchable_model, tuner_for
+from duelist.engine.batching import (
+    LengthGroupedSampler,
+    PreferenceCollator,
+    encode_pairs,
+    pair_length,
+)
+from duelist.engine.data import TrainingData, load_training_data
+from duelist.engine.distributed import report_world
+from duelist.engine.encoding import PairEncoder
+from duelist.engine.errors import ParamsError
+from duelist.engine.freezing import freeze_large_embeddings
+from duelist.engine.model_loading import (
     load_sequence_classifier,
     load_tokenizer,
     quiet_transformers,
     resolve_model_id,
 )
-from .params import RewardParams
-from .pooled_token import pooled_token_only
-from .precision import default_device, resolve_mixed_precision
-from .reward_model import RewardModel, forward_scores, model_position_limit
-from .split import split_pairs
-from .train_callbacks import EventCallback, NoFinalCheckpoint
-from .validation import FastValidation, evaluate_like_trl
+from duelist.engine.params import RewardParams
+from duelist.engine.pooled_token import pooled_token_only
+from duelist.engine.precision import default_device, resolve_mixed_precision
+from duelist.engine.reward_model import RewardModel, forward_scores, model_position_limit
+from duelist.engine.split import split_pairs
+from duelist.engine.train_callbacks import EventCallback, NoFinalCheckpoint
+from duelist.engine.validation import FastValidation, evaluate_like_trl
 
 Emit = Callable[..., Any]
 
@@ -189,7 +194,7 @@ def _peft_config(params: RewardParams, model: Any) -> Any:
 
 def _last_checkpoint(params: RewardParams, emit: Emit | None = None) -> str | None:
     """The newest COMPLETE checkpoint (a save cut short by Ctrl+C is skipped and removed)."""
-    from .checkpoints import last_complete_checkpoint
+    from duelist.engine.checkpoints import last_complete_checkpoint
 
     log = (lambda message: emit("log", message=message)) if emit else None
     found = last_complete_checkpoint(params.run_dir / "checkpoints", log)
@@ -333,7 +338,7 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
               "truncated": n_truncated,
               "train_prompts": len({p.prompt for p in split.train}),
               "valid_prompts": len({p.prompt for p in split.valid})}
-    from .rl import handoff, reward_stats
+    from duelist.engine.rl import handoff, reward_stats
 
     stats = reward_stats.training_stats(
         lambda feats: forward_scores(trained, feats, pad_token_id=tokenizer.pad_token_id,
@@ -348,11 +353,11 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
             "reward_stats": stats, "rl": rl_info,
             "precision": precision, "device": device,
             "duration_s": round(time.monotonic() - t_start, 3)}
-    from .model_dir import write_model_dir
+    from duelist.engine.model_dir import write_model_dir
 
     reward_model = write_model_dir(params, trained, tokenizer, meta, merge=params.merge_adapter)
     if split.valid:  # calibration.json: P(chosen > rejected) = sigmoid(margin / T), fitted here
-        from .calibration import fit_and_save
+        from duelist.engine.calibration import fit_and_save
 
         cal = fit_and_save(reward_model.path, split.valid, model=reward_model, margins=margins)
         emit("log", message=f"calibration (temperature {cal.fitted_temperature:.3f} fitted on "

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .reward_model import forward_scores
-from .train_callbacks import pair_metrics
+from duelist.engine.reward_model import forward_scores
+from duelist.engine.train_callbacks import pair_metrics
 
 
 def pair_scores(model: Any, rows: Sequence[dict[str, Any]], pad_id: int, device: str,

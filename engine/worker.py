@@ -32,10 +32,10 @@ import traceback
 from pathlib import Path
 from typing import IO, Any
 
-from . import distributed
-from .errors import DuelistError
-from .launch import cpu_distributed_env
-from .run_recorder import RunRecorder
+from duelist.engine import distributed
+from duelist.engine.errors import DuelistError
+from duelist.engine.launch import cpu_distributed_env
+from duelist.engine.run_recorder import RunRecorder
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,7 +66,7 @@ def _tail(exc: BaseException, lines: int = 6) -> str:
 
 def run(params_file: str, *, db: str | None, run_id: int | None, events_file: str | None,
         stream: IO[str]) -> int:
-    from .params import RewardParams
+    from duelist.engine.params import RewardParams
 
     t0 = time.monotonic()
     rank0 = distributed.rank() == 0
@@ -91,7 +91,7 @@ def run(params_file: str, *, db: str | None, run_id: int | None, events_file: st
         if params.ensemble > 1:
             model_dir, metrics, base = _train_ensemble(params, recorder, db)
         else:
-            from .training import train
+            from duelist.engine.training import train
 
             model = train(params, db=db, emit=recorder.emit)
             if model is None:  # a non-zero rank under accelerate
@@ -153,7 +153,7 @@ def _failed(run_dir: Path, rank0: bool, message: str) -> None:
 def _train_ensemble(params: Any, recorder: RunRecorder,
                     db: str | None) -> tuple[str, dict[str, Any], str | None]:
     try:
-        from .ensemble import train_ensemble
+        from duelist.engine.ensemble import train_ensemble
     except ImportError:
         raise DuelistError("--ensemble needs duelist.engine.ensemble, which is not available in "
                            "this build; train single models with different --seed values") from None

@@ -3,16 +3,16 @@
 Imports only the standard library and sqlite-utils, so the TUI opens fast.
 """
 
-from . import _lean_import  # noqa: F401  # first: sqlite-utils without pandas/numpy (launch time)
-from .errors import (
+from duelist.store import _lean_import  # noqa: F401  # first: sqlite-utils without pandas/numpy (launch time)
+from duelist.store.errors import (
     NewerSchemaError,
     NotADatabaseError,
     ReadOnlyStoreError,
     StoreError,
     StoreLockedError,
 )
-from .facade import Store
-from .records import (
+from duelist.store.facade import Store
+from duelist.store.records import (
     CHOICES,
     Annotation,
     Choice,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .records import Annotation, Comparison, ModelRecord, Run, RunMetric
+from duelist.store.records import Annotation, Comparison, ModelRecord, Run, RunMetric
 
 
 def dumps(value: Any) -> str | None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from . import _rows
-from .connection import write_transaction
-from .records import CHOICES, STRENGTHS, Annotation, Comparison, NewAnnotation
+from duelist.store import _rows
+from duelist.store.connection import write_transaction
+from duelist.store.records import CHOICES, STRENGTHS, Annotation, Comparison, NewAnnotation
 
 
 def check_judgement(a: NewAnnotation) -> None:

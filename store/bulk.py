@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from . import _rows
-from .connection import write_transaction
-from .records import NewComparison, content_hash
+from duelist.store import _rows
+from duelist.store.connection import write_transaction
+from duelist.store.records import NewComparison, content_hash
 
 _INSERT_COMPARISON = (
     "INSERT OR IGNORE INTO comparisons "

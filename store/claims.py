@@ -24,8 +24,8 @@ from __future__ import annotations
 import random
 import time
 
-from . import _rows
-from .records import Comparison
+from duelist.store import _rows
+from duelist.store.records import Comparison
 
 ORDERS = ("sequential", "random", "uncertainty", "disagreement")
 DEFAULT_LEASE_S = 900.0

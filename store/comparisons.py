@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from . import _rows
-from .connection import write_transaction
-from .records import Comparison, NewComparison
+from duelist.store import _rows
+from duelist.store.connection import write_transaction
+from duelist.store.records import Comparison, NewComparison
 
 _INSERT = (
     "INSERT OR IGNORE INTO comparisons "

@@ -23,16 +23,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlite_utils import Database
-
-from .errors import (
+from duelist.store.errors import (
     NewerSchemaError,
     NotADatabaseError,
     ReadOnlyStoreError,
     StoreError,
     StoreLockedError,
 )
-from .migrations import MIGRATION_SET, known_names, migrations
+from duelist.store.migrations import MIGRATION_SET, known_names, migrations
+from sqlite_utils import Database
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000

@@ -11,24 +11,23 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from duelist.store.annotations import AnnotationsMixin
+from duelist.store.bulk import BulkImportMixin
+from duelist.store.claims import ClaimsMixin
+from duelist.store.comparisons import ComparisonsMixin
+from duelist.store.connection import connect, write_transaction
+from duelist.store.import_sources import ImportSourcesMixin
+from duelist.store.merge import MergeMixin
+from duelist.store.quality import QualityMixin
+from duelist.store.records import Counts
+from duelist.store.registry import RegistryMixin
+from duelist.store.review import RepeatsMixin, ReviewMixin
+from duelist.store.runs import RunsMixin
+from duelist.store.scores import ScoresMixin
+from duelist.store.settings import SettingsMixin
+from duelist.store.stats import StatsMixin
+from duelist.store.web_tokens import WebTokensMixin
 from sqlite_utils import Database
-
-from .annotations import AnnotationsMixin
-from .bulk import BulkImportMixin
-from .claims import ClaimsMixin
-from .comparisons import ComparisonsMixin
-from .connection import connect, write_transaction
-from .import_sources import ImportSourcesMixin
-from .merge import MergeMixin
-from .quality import QualityMixin
-from .records import Counts
-from .registry import RegistryMixin
-from .review import RepeatsMixin, ReviewMixin
-from .runs import RunsMixin
-from .scores import ScoresMixin
-from .settings import SettingsMixin
-from .stats import StatsMixin
-from .web_tokens import WebTokensMixin
 
 
 class Store(ImportSourcesMixin, ComparisonsMixin, AnnotationsMixin, RunsMixin, RegistryMixin, ScoresMixin, SettingsMixin,

@@ -25,10 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import _rows
-from .connection import connect
-from .errors import StoreError
-from .records import NewComparison
+from duelist.store import _rows
+from duelist.store.connection import connect
+from duelist.store.errors import StoreError
+from duelist.store.records import NewComparison
 
 _FLIP = {"a": "b", "b": "a"}
 

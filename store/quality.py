@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _rows
-from .annotations import check_judgement
-from .records import Comparison, NewAnnotation
+from duelist.store import _rows
+from duelist.store.annotations import check_judgement
+from duelist.store.records import Comparison, NewAnnotation
 
 _UNSCORED = ("NOT EXISTS (SELECT 1 FROM scores s WHERE s.model_id = :m "
              "AND s.comparison_id = c.id)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _rows
-from .connection import write_transaction
-from .records import ModelRecord
+from duelist.store import _rows
+from duelist.store.connection import write_transaction
+from duelist.store.records import ModelRecord
 
 
 class RegistryMixin:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .connection import write_transaction
-from .records import STRENGTHS, Adjudication
+from duelist.store.connection import write_transaction
+from duelist.store.records import STRENGTHS, Adjudication
 
 STATUSES = ("unjudged", "judged", "skipped", "disputed")
 _VOTE_CHOICES = ("a", "b", "tie", "both_bad")

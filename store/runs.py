@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _rows
-from .connection import write_transaction
-from .records import RUN_STATUSES, Run, RunMetric
+from duelist.store import _rows
+from duelist.store.connection import write_transaction
+from duelist.store.records import RUN_STATUSES, Run, RunMetric
 
 _RUN_FIELDS = {"name", "status", "config", "run_dir", "model_dir", "n_pairs", "data_hash", "pid",
                "started_at", "finished_at", "final_metrics", "error"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .connection import write_transaction
-from .records import Score
+from duelist.store.connection import write_transaction
+from duelist.store.records import Score
 
 
 class ScoresMixin:

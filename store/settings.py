@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _rows
-from .connection import write_transaction
+from duelist.store import _rows
+from duelist.store.connection import write_transaction
 
 
 class SettingsMixin:

@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from .connection import write_transaction
+from duelist.store.connection import write_transaction
 
 TOKEN_BYTES = 32
 MAX_NAME_CHARS = 64

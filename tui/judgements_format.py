@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .sanitize import one_line
+from duelist.tui.sanitize import one_line
 
 
 def render_judgements(d: dict[str, Any]) -> list[str]:

@@ -102,7 +102,7 @@ def make_order(name: str, store: Store, annotator: str, seed: int, *, overlap: i
     (tui/claimed_queue.py) serves the items instead: leases in the store keep
     annotators in other processes off each other's items."""
     if overlap is not None or name == "disagreement" or (gold_rate > 0 and store.count_gold() > 0):
-        from .claimed_queue import MODEL_ORDERS, ClaimedOrder, scored_model
+        from duelist.tui.claimed_queue import MODEL_ORDERS, ClaimedOrder, scored_model
 
         notice = None
         if name in MODEL_ORDERS and scored_model(store) is None:

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from duelist.store import Annotation, Comparison, Store
 from duelist.store.records import Adjudication
 from duelist.store.review import SearchFilter
-
-from .sanitize import one_line
+from duelist.tui.sanitize import one_line
 
 LEVELS = {1: "slightly", 2: "clearly", 3: "much"}
 CHOICE_LABEL = {"a": "A", "b": "B", "tie": "tie", "both_bad": "both bad", "skip": "skip"}

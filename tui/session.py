@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from duelist.store import Annotation, Comparison, NewAnnotation, Store
-
-from .queue import make_order
-from .repeats import Repeat, RepeatPlanner
-from .sanitize import clean
+from duelist.tui.queue import make_order
+from duelist.tui.repeats import Repeat, RepeatPlanner
+from duelist.tui.sanitize import clean
 
 Pick = Literal["left", "right", "tie", "both_bad", "skip"]
 ACK_ENV = "DUELIST_ACK_FILE"

@@ -5,10 +5,10 @@ file); `import_files` (in `importer`) loads files into a store. Neither imports
 torch or datasets.
 """
 
-from .columns import JUDGED_SHAPES, SHAPES, ColumnMap
-from .items import FileInfo, Item, ReadOptions, iter_items
-from .pairs import read_pairs
-from .readers import FORMATS, detect_format, iter_rows
+from duelist.engine.ingest.columns import JUDGED_SHAPES, SHAPES, ColumnMap
+from duelist.engine.ingest.items import FileInfo, Item, ReadOptions, iter_items
+from duelist.engine.ingest.pairs import read_pairs
+from duelist.engine.ingest.readers import FORMATS, detect_format, iter_rows
 
 __all__ = [
     "FORMATS", "JUDGED_SHAPES", "SHAPES", "ColumnMap", "FileInfo", "Item", "ReadOptions",

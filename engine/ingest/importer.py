@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import InputError
+from duelist.engine.ingest.items import FileInfo, ReadOptions, iter_items
+from duelist.engine.ingest.textio import Progress
 from duelist.store import Store
 from duelist.store.bulk import ImportRow
-
-from .items import FileInfo, ReadOptions, iter_items
-from .textio import Progress
 
 # Shapes whose A/B order means nothing (derived from chosen/rejected, a list, or
 # scores): stored in a content-derived order, so "A" does not always win.

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import values
-from .columns import (
+from duelist.engine.ingest import values
+from duelist.engine.ingest.columns import (
     ColumnMap,
     check_columns,
     detect_shape,
@@ -24,9 +24,9 @@ from .columns import (
     normalise_shape,
     required_roles,
 )
-from .readers import iter_rows
-from .textio import Progress
-from .values import Cell, EmptyTextError
+from duelist.engine.ingest.readers import iter_rows
+from duelist.engine.ingest.textio import Progress
+from duelist.engine.ingest.values import Cell, EmptyTextError
 
 MAX_RESPONSES = 100  # 4,950 pairs per row at most, unless lifted
 

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import InputError
-
-from .textio import Progress, iter_lines
+from duelist.engine.ingest.textio import Progress, iter_lines
 
 _decoder = json.JSONDecoder()
 _WS = " \t\r\n"

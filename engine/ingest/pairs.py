@@ -10,11 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from duelist.engine.errors import InputError
+from duelist.engine.ingest.columns import JUDGED_SHAPES, ColumnMap, ShapeError
+from duelist.engine.ingest.items import FileInfo, ReadOptions, iter_items
+from duelist.engine.ingest.textio import Progress
 from duelist.engine.preference import PreferencePair
-
-from .columns import JUDGED_SHAPES, ColumnMap, ShapeError
-from .items import FileInfo, ReadOptions, iter_items
-from .textio import Progress
 
 
 def read_pairs(path: str | Path, prompt_col: str = "prompt", chosen_col: str = "chosen",

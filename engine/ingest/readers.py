@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from duelist.engine import safe_read
 from duelist.engine.errors import InputError
-
-from .. import safe_read
-from .jsonstream import first_char, iter_json_array, iter_jsonl
-from .textio import Progress, check_readable_file, iter_lines
+from duelist.engine.ingest.jsonstream import first_char, iter_json_array, iter_jsonl
+from duelist.engine.ingest.textio import Progress, check_readable_file, iter_lines
 
 FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "hf")
 _EXT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",

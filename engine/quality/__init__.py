@@ -3,11 +3,22 @@
 Stdlib only (no numpy/scipy/torch), so the TUI's stats screen imports it freely.
 """
 
-from .agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha, pairwise_cohen
-from .binomial import binom_greater, binom_less, binom_two_sided
-from .reliability import estimate_accuracy, reliability_weights, weighted_vote
-from .report import PairKappa, QualityReport, build_report, store_report
-from .stats import AnnotatorStats, ReadingFloor, Thresholds, annotator_stats, flags_for
+from duelist.engine.quality.agreement import (
+    cohen_kappa,
+    fleiss_kappa,
+    krippendorff_alpha,
+    pairwise_cohen,
+)
+from duelist.engine.quality.binomial import binom_greater, binom_less, binom_two_sided
+from duelist.engine.quality.reliability import estimate_accuracy, reliability_weights, weighted_vote
+from duelist.engine.quality.report import PairKappa, QualityReport, build_report, store_report
+from duelist.engine.quality.stats import (
+    AnnotatorStats,
+    ReadingFloor,
+    Thresholds,
+    annotator_stats,
+    flags_for,
+)
 
 __all__ = [
     "AnnotatorStats", "PairKappa", "QualityReport", "ReadingFloor", "Thresholds",

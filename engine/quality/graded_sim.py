@@ -23,10 +23,9 @@ from __future__ import annotations
 import random
 
 import numpy as np
+from duelist.engine.quality.simulate import populate, standard_team
+from duelist.engine.resolve import resolve_pairs
 from duelist.store import NewAnnotation, NewComparison, Store
-
-from ..resolve import resolve_pairs
-from .simulate import populate, standard_team
 
 
 def _fit_margin(diffs: np.ndarray, margins: np.ndarray, l2: float = 1e-2,

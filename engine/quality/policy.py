@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from duelist.engine.quality.reliability import (
+    PRIOR_CORRECT,
+    PRIOR_TOTAL,
+    reliability_weights,
+    weight_from_accuracy,
+)
+from duelist.engine.quality.stats import latest_labels
 from duelist.engine.resolve import Outcome, Vote, majority, register_policy
-
-from .reliability import PRIOR_CORRECT, PRIOR_TOTAL, reliability_weights, weight_from_accuracy
-from .stats import latest_labels
 
 UNSEEN_WEIGHT = weight_from_accuracy(PRIOR_CORRECT / PRIOR_TOTAL)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .agreement import fleiss_kappa, krippendorff_alpha, pairwise_cohen
-from .reliability import estimate_accuracy, weight_from_accuracy
-from .stats import (
+from duelist.engine.quality.agreement import fleiss_kappa, krippendorff_alpha, pairwise_cohen
+from duelist.engine.quality.reliability import estimate_accuracy, weight_from_accuracy
+from duelist.engine.quality.stats import (
     DEFAULT_FLOOR,
     DEFAULT_THRESHOLDS,
     AnnotatorStats,

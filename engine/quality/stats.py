@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from .binomial import binom_greater, binom_less, binom_two_sided
+from duelist.engine.quality.binomial import binom_greater, binom_less, binom_two_sided
 
 DECISIVE = ("a", "b", "tie", "both_bad")
 

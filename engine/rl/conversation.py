@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import InputError
-from ..ingest.values import flatten_chat
+from duelist.engine.errors import InputError
+from duelist.engine.ingest.values import flatten_chat
 
 
 def _content(message: Any, what: str) -> str:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..encoding import PairEncoder
-from . import chat_template
+from duelist.engine.encoding import PairEncoder
+from duelist.engine.rl import chat_template
 
 
 def path_route_note(encoder: PairEncoder, template_installed: bool) -> str:

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, ParamsError
+from duelist.engine.errors import InputError, ParamsError
 
 Emit = Callable[..., Any]
 TRAINERS = ("grpo", "rloo")
@@ -89,8 +89,8 @@ class PolicyParams:
 
 def load_prompts(path: str, column: str) -> list[dict[str, Any]]:
     """Rows `{"prompt": text or messages}` from any file `duelist score` reads."""
-    from ..ingest import values
-    from ..ingest.readers import iter_rows
+    from duelist.engine.ingest import values
+    from duelist.engine.ingest.readers import iter_rows
 
     src = Path(path).expanduser()
     if not src.is_file():
@@ -129,7 +129,7 @@ def _callback(emit: Emit) -> Any:
 
 
 def _config(params: PolicyParams, out: Path) -> Any:
-    from ..precision import bf16_supported, default_device
+    from duelist.engine.precision import bf16_supported, default_device
 
     device = default_device()
     common = dict(
@@ -162,10 +162,10 @@ def _peft(params: PolicyParams) -> Any:
 
 def train_policy(params: PolicyParams, *, emit: Emit | None = None) -> Path:
     """Train the policy as `params` says; return the written policy dir."""
-    from ..model_loading import quiet_transformers
-    from ..model_set import check_model_dir
-    from ..output import atomic_dir
-    from .reward_function import reward_function
+    from duelist.engine.model_loading import quiet_transformers
+    from duelist.engine.model_set import check_model_dir
+    from duelist.engine.output import atomic_dir
+    from duelist.engine.rl.reward_function import reward_function
 
     emit = emit or (lambda event, **fields: None)
     params.validate()
@@ -180,9 +180,8 @@ def train_policy(params: PolicyParams, *, emit: Emit | None = None) -> Path:
     reward = reward_function(params.rl_reward_model_path, normalize=params.normalize_reward)
     emit("log", message=f"loading policy {params.model}")
     from datasets import Dataset
+    from duelist.engine.model_loading import _from_pretrained, check_model_source
     from transformers import AutoTokenizer
-
-    from ..model_loading import _from_pretrained, check_model_source
 
     check_model_source(params.model)
     tok = _from_pretrained(AutoTokenizer, params.model, "tokenizer")

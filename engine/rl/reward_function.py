@@ -21,13 +21,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from .conversation import texts
+from duelist.engine.errors import InputError
+from duelist.engine.rl.conversation import texts
 
 
 def _load(model: Any) -> Any:
     if isinstance(model, str | Path):
-        from ..model_set import load_model
+        from duelist.engine.model_set import load_model
 
         return load_model(model)
     if not hasattr(model, "score_detail"):
@@ -57,8 +57,8 @@ class RewardFunction:
 
     def __init__(self, model: Any, *, normalize: bool = False, calibrated: bool = False,
                  batch_size: int | None = None, precision: str = "auto") -> None:
-        from ..model_set import temperature_of
-        from ..scorer import PRECISIONS
+        from duelist.engine.model_set import temperature_of
+        from duelist.engine.scorer import PRECISIONS
 
         if precision not in PRECISIONS:
             raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
@@ -71,7 +71,7 @@ class RewardFunction:
                 single.batch_size = int(batch_size)
         self.shift, self.scale = 0.0, 1.0
         if normalize:
-            from .reward_stats import normalizer
+            from duelist.engine.rl.reward_stats import normalizer
 
             self.shift, self.scale = normalizer(self.model)
         elif calibrated:
@@ -96,7 +96,7 @@ class RewardFunction:
         return [(r - self.shift) / self.scale for r in raw]
 
     def _score_single(self, prompts: list[str], completions: list[str]) -> list[float]:
-        from ..scorer import Scorer
+        from duelist.engine.scorer import Scorer
 
         rm = self.model
         scorer = Scorer(rm.model, rm.encoder, precision=rm.precision,

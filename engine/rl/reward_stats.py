@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from duelist.engine.errors import InputError
 
 # Scoring every training response of a large set would add minutes to training, and
 # the whole run is what users wait for (issue 16): a seeded sample of this many

@@ -32,9 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-
-from ..errors import DuelistError
-from .conversation import texts
+from duelist.engine.errors import DuelistError
+from duelist.engine.rl.conversation import texts
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000  # OpenRLHF's serve_rm default

@@ -24,8 +24,8 @@ import pytest
 from duelist.store import NewAnnotation, Store
 from duelist.tui.cli.main import main
 
-from ._bad_cases import ALL_CASES, GOOD, GOOD_ROWS, Case, Ctx
-from ._dbstate import content_dump, file_digest, read_only
+from reliability._bad_cases import ALL_CASES, GOOD, GOOD_ROWS, Case, Ctx
+from reliability._dbstate import content_dump, file_digest, read_only
 
 ARGPARSE_ERROR = re.compile(r"^duelist \w+: error: ")
 PER_CASE_TIMEOUT_S = 120

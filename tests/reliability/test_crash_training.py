@@ -28,7 +28,7 @@ import pytest
 from duelist.store import Store
 from tiny_models import build_bert, synthetic_pairs, write_pairs_json
 
-from ._dbstate import assert_one_line
+from reliability._dbstate import assert_one_line
 
 SAVE_STEPS = 4
 

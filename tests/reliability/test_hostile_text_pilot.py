@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from duelist.tui.app import AnnotateOptions, DuelistApp
 
-from .test_hostile_text_tmux import CLICK, _project
+from reliability.test_hostile_text_tmux import CLICK, _project
 
 CONTROL = [chr(c) for c in range(0x20) if chr(c) not in "\n"] + ["\x7f", "\x9b", "\x9d", "\u202e", "\u202c"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ._cli import assert_no_escapes, run, write_rows
+from reliability._cli import assert_no_escapes, run, write_rows
 
 OSC52 = "\x1b]52;c;ZXZpbA==\x07\x1b[2J"
 HOSTILE_KEYS = [OSC52, "x\x9b2Jy", "\x1b[31mred", "bidi\u202eevil", "bell\x07"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ._cli import run, write_rows
+from reliability._cli import run, write_rows
 
 ROWS = [{"prompt": f"p{i}", "chosen": f"good {i}", "rejected": f"bad {i}"} for i in range(4)]
 FLIPPED = [{"prompt": r["prompt"], "chosen": r["rejected"], "rejected": r["chosen"]} for r in ROWS]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from duelist.engine.encoding import PairEncoder
 
-from ._cli import run, write_rows
+from reliability._cli import run, write_rows
 
 
 def _encoders():

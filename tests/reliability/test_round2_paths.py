@@ -11,7 +11,7 @@ from duelist.engine.errors import DuelistError, ParamsError
 from duelist.engine.output import atomic_dir
 from duelist.engine.params import RewardParams
 
-from ._cli import run
+from reliability._cli import run
 
 
 @pytest.mark.parametrize("name", ["duelist.db", "data/pairs.jsonl", "notes.txt",

@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 from duelist.engine import score_file
 
-from ._cli import run, write_rows
-from ._dbstate import read_only
+from reliability._cli import run, write_rows
+from reliability._dbstate import read_only
 
 ROWS = [{"prompt": "p1", "chosen": "good", "rejected": "bad"},
         {"prompt": "p2", "chosen": "nice", "rejected": "meh", "late": "only here", "n": 3},

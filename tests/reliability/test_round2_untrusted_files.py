@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ._cli import run, write_rows
-from ._dbstate import content_dump, read_only
+from reliability._cli import run, write_rows
+from reliability._dbstate import content_dump, read_only
 
 ROW = {"prompt": "p", "chosen": "good", "rejected": "bad"}
 

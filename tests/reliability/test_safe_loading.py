@@ -20,7 +20,7 @@ from duelist.engine.params import RewardParams
 from duelist.tui.cli.main import build_parser
 from duelist.tui.cli.train_flags import params_from_args
 
-from ._dbstate import assert_one_line
+from reliability._dbstate import assert_one_line
 
 PROBE = Path(__file__).with_name("_load_probe.py")
 REPO = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from duelist.store import (
     StoreError,
 )
 
-from ._dbstate import assert_one_line, content_dump, file_digest, read_only
+from reliability._dbstate import assert_one_line, content_dump, file_digest, read_only
 
 
 def _seeded(path: Path, n: int = 50) -> Path:

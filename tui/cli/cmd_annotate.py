@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--gold-rate must be between 0 and 1, got {args.gold_rate}")
     if not 0.0 <= args.repeat_rate <= 1.0:
         raise InputError(f"--repeat-rate must be between 0 and 1, got {args.repeat_rate}")
-    from .first_run import require_database
+    from duelist.tui.cli.first_run import require_database
 
     require_database(args.db)
     return launch(args.db, annotator=args.annotator or "", order=args.order,

@@ -14,8 +14,7 @@ from pathlib import Path
 from duelist.engine.errors import InputError
 from duelist.engine.ingest.importer import import_files
 from duelist.store import Store
-
-from .textout import say
+from duelist.tui.cli.textout import say
 
 ASSETS = Path(str(files("duelist.assets")))  # installed with the package, wheel too
 DEMO_DATA = ASSETS / "demo.jsonl"

@@ -13,9 +13,8 @@ from pathlib import Path
 
 from duelist.engine.errors import InputError
 from duelist.tui.accuracy_text import accuracy_text, chance_warning
-
-from . import scoring_opts as so
-from .textout import dumps, say
+from duelist.tui.cli import scoring_opts as so
+from duelist.tui.cli.textout import dumps, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,9 +11,8 @@ from duelist.engine.export import EXPORT_FORMATS, export_pairs, format_for
 from duelist.engine.resolve import resolve_pairs
 from duelist.store import Store, StoreError
 from duelist.store.review import STATUSES, SearchFilter
-
-from . import main as cli
-from .textout import say
+from duelist.tui.cli import main as cli
+from duelist.tui.cli.textout import say
 
 _EPILOG = """\
 Columns: prompt, chosen, rejected (what trl.RewardTrainer and AutoTrain read),

@@ -18,9 +18,8 @@ from duelist.engine.ingest.importer import import_files, plural
 from duelist.engine.ingest.items import MAX_RESPONSES
 from duelist.store import Store
 from duelist.store.cleanup import removed_if_failed_new
-
-from . import main as cli
-from .textout import report_lock_waits, say
+from duelist.tui.cli import main as cli
+from duelist.tui.cli.textout import report_lock_waits, say
 
 PROGRESS_MIN_BYTES = 4 << 20  # smaller files finish before a bar is worth drawing
 

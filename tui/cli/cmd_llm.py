@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 
-from . import main as cli_main
-from .train_flags import add_training_flags, make_one_line
+from duelist.tui.cli import main as cli_main
+from duelist.tui.cli.train_flags import add_training_flags, make_one_line
 
 RL_TRAINERS = ("grpo", "rloo")
 
@@ -48,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
 
         raise ParamsError(PPO_GONE)
     if args.trainer in RL_TRAINERS:
-        from .policy_command import run_policy
+        from duelist.tui.cli.policy_command import run_policy
 
         return run_policy(args)
-    from .train_command import run_train
+    from duelist.tui.cli.train_command import run_train
 
     return run_train(args)

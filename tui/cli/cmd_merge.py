@@ -13,8 +13,7 @@ from pathlib import Path
 
 from duelist.store import Store, StoreError
 from duelist.store.cleanup import removed_if_failed_new
-
-from .textout import report_lock_waits, say
+from duelist.tui.cli.textout import report_lock_waits, say
 
 _EPILOG = """\
 Comparisons are matched by content (the pair in either order is one comparison),

@@ -16,9 +16,8 @@ from typing import Any
 
 from duelist.engine.errors import InputError
 from duelist.engine.ranking import candidates_from_file
-
-from . import scoring_opts as so
-from .textout import dumps
+from duelist.tui.cli import scoring_opts as so
+from duelist.tui.cli.textout import dumps
 
 _EPILOG = """\
 --file rows (JSON, JSONL, CSV, Parquet): {prompt, responses: [...]} ranks each row;

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from duelist.engine.errors import InputError
 from duelist.store import StoreError
-
-from . import main as cli
+from duelist.tui.cli import main as cli
 
 _EPILOG = """\
 Lists comparisons whose annotators disagree, or where someone missed the gold

@@ -17,9 +17,8 @@ from pathlib import Path
 
 from duelist.engine.errors import InputError
 from duelist.engine.model_set import temperature_of
-
-from . import scoring_opts as so
-from .textout import say
+from duelist.tui.cli import scoring_opts as so
+from duelist.tui.cli.textout import say
 
 _EPILOG = """\
 columns added (all input columns are kept):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import scoring_opts as so
+from duelist.tui.cli import scoring_opts as so
 
 
 def register(sub: argparse._SubParsersAction) -> None:

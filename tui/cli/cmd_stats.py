@@ -9,12 +9,11 @@ from typing import Any
 
 from duelist.engine.stats import build_stats
 from duelist.store import Store, StoreError
+from duelist.tui.cli import main as cli
+from duelist.tui.cli.textout import dumps, say
 from duelist.tui.judgements_format import render_judgements
 from duelist.tui.quality_format import render_quality
 from duelist.tui.sanitize import clean
-
-from . import main as cli
-from .textout import dumps, say
 
 Renderer = Callable[[dict[str, Any]], list[str]]
 RENDERERS: dict[str, Renderer] = {}

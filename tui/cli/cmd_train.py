@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from . import main as cli_main
-from .train_flags import add_training_flags, make_one_line
+from duelist.tui.cli import main as cli_main
+from duelist.tui.cli.train_flags import add_training_flags, make_one_line
 
 DESCRIPTION = ("Train a reward model (TRL RewardTrainer) on preference pairs: the project's "
                "judgements by default, or --data-path FILE (JSON, JSONL, CSV, Parquet). Flags "
@@ -27,6 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .train_command import run_train
+    from duelist.tui.cli.train_command import run_train
 
     return run_train(args)

@@ -58,13 +58,13 @@ def _with_default_command(argv: list[str]) -> list[str]:
 def one_line(message: str) -> str:
     """One cleaned line: messages quote file content (column names, paths), which may
     carry terminal escapes."""
-    from .textout import one_line as clean_one_line
+    from duelist.tui.cli.textout import one_line as clean_one_line
 
     return clean_one_line(message)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .textout import safe_streams
+    from duelist.tui.cli.textout import safe_streams
 
     safe_streams()
     args_list = _with_default_command(list(sys.argv[1:] if argv is None else argv))

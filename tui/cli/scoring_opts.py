@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import ModelLoadError, ParamsError
+from duelist.tui.cli import main as cli
 from duelist.tui.rank_format import preview, score_bar  # noqa: F401  (re-exported)
 from duelist.tui.sanitize import clean
-
-from . import main as cli
 
 _ASPECT_SPEC = re.compile(r"^([A-Za-z][\w-]*)=(.+)$")
 

@@ -14,9 +14,8 @@ from pathlib import Path
 
 from duelist.engine.errors import InputError, ModelLoadError, ParamsError
 from duelist.engine.params import RewardParams
+from duelist.tui.cli.train_flags import params_from_args
 from rich.console import Console
-
-from .train_flags import params_from_args
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -42,7 +41,7 @@ def run_train(args: argparse.Namespace) -> int:
     stdout = Console(highlight=False)
     # Record the run in the store when there is a project database; never create one
     # as a side effect of training from a file.
-    from .train_runner import run_training
+    from duelist.tui.cli.train_runner import run_training
 
     return run_training(params, db=db if db_exists else None, console=console,
                         out=stdout.print)

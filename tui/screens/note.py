@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .line_dialog import LineDialog
+from duelist.tui.screens.line_dialog import LineDialog
 
 
 class NoteScreen(LineDialog):

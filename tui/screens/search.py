@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .line_dialog import LineDialog
+from duelist.tui.screens.line_dialog import LineDialog
 
 HINT = ("words to find · annotator:NAME · status:unjudged|judged|skipped|disputed · "
         "gold:yes|no · uncertain:0.5\nenter searches · empty clears · esc cancels")
