@@ -62,7 +62,7 @@ def train(work: Path, name: str, model: str, *extra: str) -> dict[str, Any]:
 
 def loads_and_scores(path: Path) -> str:
     """Reload the dir with Duelist's loader (GPU by default) and score one pair."""
-    from duelist.engine.reward_model import RewardModel
+    from duelist.engine.scoring.reward_model import RewardModel
 
     model = RewardModel.load(path)
     rewards = model.score_batch(["what is it"] * 2, ["good answer", "bad answer"])

@@ -83,8 +83,8 @@ def _child(case: str, mode: str) -> dict:
             readers._parquet_batch = lambda pf: readers._BATCH
         n = sum(1 for _ in readers.iter_parquet(WORK / "big.parquet"))
     elif case == "score_file":
-        from duelist.engine import score_file
-        from duelist.engine.reward_model import RewardModel
+        from duelist.engine.scoring import score_file
+        from duelist.engine.scoring.reward_model import RewardModel
 
         if base:
             score_file.CHUNK_ROWS = 10**9
@@ -93,8 +93,8 @@ def _child(case: str, mode: str) -> dict:
         t = time.perf_counter()
         n = score_file.score_file(model, WORK / "score.jsonl", WORK / "scored.jsonl").rows
     elif case == "huge_response":
-        from duelist.engine.encoding import PairEncoder
-        from duelist.engine.model_loading import embedded_minilm_path, load_tokenizer
+        from duelist.engine.models.encoding import PairEncoder
+        from duelist.engine.models.loading import embedded_minilm_path, load_tokenizer
 
         enc = PairEncoder(load_tokenizer(embedded_minilm_path()), 256)
         if base:

@@ -3,7 +3,7 @@
     .venv/bin/python bench/quality_bench.py [--seeds 10] [--store-size 200000]
 
 1. Labels to a target accuracy: uncertainty-first queue vs random order
-   (engine/quality/active.py: synthetic Bradley-Terry data, logistic-regression
+   (bench/sim/active_synthetic.py: synthetic Bradley-Terry data, logistic-regression
    reward model, the product's own claim_next over stored scores).
 2. Resolution accuracy on simulated teams (2 good annotators, a random one, a
    left-biased one, an adversary; 3 judges per item): reliability-weighted vote
@@ -13,7 +13,7 @@
    annotators share a database.
 4. Graded labels (strength from the true reward gap plus noise): labels to the
    target accuracy with TRL's margin loss vs without it
-   (engine/quality/graded_sim.py, through resolve_pairs' strength->margin).
+   (bench/sim/graded.py, through resolve_pairs' strength->margin).
 5. Simulated disagreement: a lead (right 95% of the time) adjudicates every item
    the review screen lists; `adjudicated:weighted` vs the weighted vote.
 
@@ -31,11 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from duelist.engine.quality.active import compare
-from duelist.engine.quality.graded_sim import adjudication_accuracy, compare_margin
-from duelist.engine.quality.simulate import populate, standard_team
-from duelist.engine.resolve import resolve_pairs
+from duelist.engine.preferences.resolve import resolve_pairs
 from duelist.store import NewAnnotation, NewComparison, Score, Store
+
+from bench.sim.active_synthetic import compare
+from bench.sim.annotators import populate, standard_team
+from bench.sim.graded import adjudication_accuracy, compare_margin
 
 
 def bench_active(seeds: int, target: float, budget: int) -> None:

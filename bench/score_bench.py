@@ -3,7 +3,7 @@
 Both run in the same process on the same weights, interleaved, `--repeats` times each:
 - baseline: the guide's loop verbatim (one forward pass per response, fp32,
   f"{prompt} {tokenizer.sep_token} {response}", max_length=512, torch.no_grad);
-- duelist: `engine.scorer.Scorer` (PairEncoder once, length-sorted dynamic batches,
+- duelist: `engine.scoring.scorer.Scorer` (PairEncoder once, length-sorted dynamic batches,
   inference_mode, bf16 autocast where the CPU supports it), encoding time included.
 
 Agreement: the chosen-vs-rejected ordering of the duelist run is compared with an fp32
@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 import torch
-from duelist.engine.encoding import PairEncoder
-from duelist.engine.scorer import Scorer
+from duelist.engine.models.encoding import PairEncoder
+from duelist.engine.scoring.scorer import Scorer
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 HH = Path(__file__).resolve().parents[2] / "shared" / "data" / "hh_train.json"

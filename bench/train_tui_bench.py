@@ -31,9 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from duelist.engine.application.run_launch import default_model
 from duelist.store import NewAnnotation, NewComparison, Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
-from duelist.tui.run_launch import default_model
 from duelist.tui.run_monitor import monitor_for
 from duelist.tui.screens.annotate import AnnotateScreen
 from duelist.tui.screens.train_form import TrainFormScreen

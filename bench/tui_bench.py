@@ -48,8 +48,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _tui_store import fresh_copy
+from duelist.engine.application.annotation_session import Progress, Session
 from duelist.store import Comparison, Store
-from duelist.tui.session import Progress, Session
 
 DUELIST = Path(sys.executable).parent / "duelist"
 

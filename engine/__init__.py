@@ -20,9 +20,9 @@ from typing import Any
 logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
 
 _LAZY = {
-    "RewardParams": "duelist.engine.params",
-    "train": "duelist.engine.training",
-    "RewardModel": "duelist.engine.reward_model",
+    "RewardParams": "duelist.engine.training.params",
+    "train": "duelist.engine.training.train",
+    "RewardModel": "duelist.engine.scoring.reward_model",
     "reward_function": "duelist.engine.rl.reward_function",
     "PolicyParams": "duelist.engine.rl.policy_training",
     "train_policy": "duelist.engine.rl.policy_training",

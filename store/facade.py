@@ -16,16 +16,16 @@ from duelist.store.bulk import BulkImportMixin
 from duelist.store.claims import ClaimsMixin
 from duelist.store.comparisons import ComparisonsMixin
 from duelist.store.connection import connect, write_transaction
+from duelist.store.counts import StatsMixin
 from duelist.store.import_sources import ImportSourcesMixin
 from duelist.store.merge import MergeMixin
+from duelist.store.model_registry import RegistryMixin
 from duelist.store.quality import QualityMixin
 from duelist.store.records import Counts
-from duelist.store.registry import RegistryMixin
 from duelist.store.review import RepeatsMixin, ReviewMixin
 from duelist.store.runs import RunsMixin
 from duelist.store.scores import ScoresMixin
 from duelist.store.settings import SettingsMixin
-from duelist.store.stats import StatsMixin
 from duelist.store.web_tokens import WebTokensMixin
 from sqlite_utils import Database
 

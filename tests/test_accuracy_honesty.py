@@ -8,13 +8,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from duelist.engine.calibration import MIN_PAIRS, fit
 from duelist.engine.quality.binomial import wilson_interval
+from duelist.engine.scoring.calibration import MIN_PAIRS, fit
 from duelist.store import Store
-from duelist.tui.accuracy_text import accuracy_text, chance_warning, run_accuracy
 from duelist.tui.app import AnnotateOptions, DuelistApp
 from duelist.tui.cli.train_runner import _report
 from duelist.tui.screens.history import HistoryScreen
+from duelist.tui.text.accuracy import accuracy_text, chance_warning, run_accuracy
 from textual.widgets import DataTable, Static
 from train_tui_helpers import make_project, wait_for
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 
-from duelist.engine.quality.active import compare, run_order
+from bench.sim.active_synthetic import compare, run_order
 
 
 def test_uncertainty_order_needs_fewer_labels():

@@ -7,16 +7,21 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import make_app, make_project, wait_for
+from duelist.engine.application.annotation_session import is_swapped, shown_choice, true_choice
+from duelist.engine.application.queue_orders import (
+    RandomOrder,
+    SequentialOrder,
+    UncertaintyOrder,
+    make_order,
+)
 from duelist.store import NewAnnotation, Score, Store
 from duelist.tui.app import DuelistApp, screen_bindings
 from duelist.tui.cli.main import main
-from duelist.tui.dialogue import split_history, split_turns
-from duelist.tui.queue import RandomOrder, SequentialOrder, UncertaintyOrder, make_order
-from duelist.tui.screens import registry
+from duelist.tui.screens import app_keys as registry
 from duelist.tui.screens.annotate import AnnotateScreen
 from duelist.tui.screens.guidelines import GuidelinesScreen
 from duelist.tui.screens.help import HelpScreen, key_label
-from duelist.tui.session import is_swapped, shown_choice, true_choice
+from duelist.tui.text.prompt_turns import split_history, split_turns
 
 
 @pytest.fixture
@@ -156,7 +161,7 @@ def test_cli_errors_are_one_line(db_path: Path, tmp_path: Path, capsys) -> None:
 
 
 def test_counts_taken_during_a_judgement_are_refused(db_path: Path) -> None:
-    from duelist.tui.session import Session
+    from duelist.engine.application.annotation_session import Session
 
     make_project(db_path, 4)
     with Store.open(db_path) as store:

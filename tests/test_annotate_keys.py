@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import live, make_app, make_project, wait_for
+from duelist.engine.application.annotation_session import is_swapped
 from duelist.store import NewAnnotation, Store
 from duelist.tui.screens.annotate import AnnotateScreen
 from duelist.tui.screens.note import NoteScreen
-from duelist.tui.session import is_swapped
 from duelist.tui.widgets.response_panel import ResponsePanel
 from duelist.tui.widgets.top_bar import TopBar
 from rich.markdown import Markdown as RichMarkdown

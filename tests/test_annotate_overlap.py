@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import live, make_app, make_project
+from duelist.engine.application.annotation_session import Session
 from duelist.store import NewComparison, Store
 from duelist.tui.cli.main import main
-from duelist.tui.session import Session
 
 
 @pytest.fixture

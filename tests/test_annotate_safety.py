@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import live, make_app, wait_for
+from duelist.engine.safe_text import MAX_LINE_CHARS, clean, display, one_line
 from duelist.store import NewComparison, Store
-from duelist.tui.sanitize import MAX_LINE_CHARS, clean, display, literal, one_line
 from duelist.tui.screens.annotate import AnnotateScreen
 from duelist.tui.screens.guidelines import GuidelinesScreen
+from duelist.tui.text.sanitize import literal
 from duelist.tui.widgets.response_panel import ResponsePanel
 from duelist.tui.widgets.safe_markdown import SafeMarkdown, markdown_renderable
 from rich.console import Console

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import make_app, make_project, wait_for
-from duelist.tui.screens import registry
+from duelist.tui.screens import app_keys as registry
 from duelist.tui.screens.guidelines import GuidelinesScreen
 from duelist.tui.screens.help import HelpScreen
 

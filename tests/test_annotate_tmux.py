@@ -63,8 +63,12 @@ def test_duelist_annotate_in_tmux(tmp_path: Path) -> None:
         wait(lambda: "Prompt 2" in screen() and "saved #1" in screen(), "next item + saved", screen=screen)
         tmux("send-keys", "-t", "s", "t")
         wait(lambda: len(rows(db)) == 2, "tie", screen=screen)
+        # a key pressed before the next item is painted is dropped on purpose (it would
+        # judge an item the annotator never saw), so wait for each item before its key
+        wait(lambda: "Prompt 3" in screen(), "third item", screen=screen)
         tmux("send-keys", "-t", "s", "x")
         wait(lambda: len(rows(db)) == 3, "both bad", screen=screen)
+        wait(lambda: "Prompt 4" in screen(), "fourth item", screen=screen)
         tmux("send-keys", "-t", "s", "u")
         wait(lambda: rows(db)[-1].undone, "undo", screen=screen)
         wait(lambda: "Prompt 3" in screen(), "undo shows the item again", screen=screen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from duelist.engine.attention_tuning import AttentionTuner, bucket_of, tuner_for
+from duelist.engine.training.attention_tuning import AttentionTuner, bucket_of, tuner_for
 
 
 def test_buckets_are_64_token_bands() -> None:
@@ -79,7 +79,7 @@ def test_no_tuning_on_gpu_or_for_a_fixed_kernel() -> None:
 
 
 def test_embedding_block_freezes_with_a_large_token_table() -> None:
-    from duelist.engine.freezing import freeze_large_embeddings
+    from duelist.engine.training.freezing import freeze_large_embeddings
 
     model = tiny_bert(vocab=2000)  # like MiniLM: the token table is half the weights
     share = freeze_large_embeddings(model)

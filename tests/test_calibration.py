@@ -7,9 +7,9 @@ import random
 from pathlib import Path
 
 import pytest
-from duelist.engine.calibration import Calibration, fit, fit_temperature, sigmoid
 from duelist.engine.errors import ModelLoadError
-from duelist.engine.evaluate import (
+from duelist.engine.scoring.calibration import Calibration, fit, fit_temperature, sigmoid
+from duelist.engine.scoring.evaluate import (
     expected_calibration_error,
     pair_ece,
     pair_metrics,

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from duelist.engine.reward_model import RewardModel
+from duelist.engine.scoring.reward_model import RewardModel
 from duelist.tui.cli.main import main
 from test_scorer import spread_weights
 from tiny_models import build_bert, synthetic_pairs

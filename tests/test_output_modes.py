@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from duelist.engine.export import export_pairs
-from duelist.engine.file_modes import current_umask
-from duelist.engine.output import atomic_dir
-from duelist.engine.preference import PreferencePair
-from duelist.engine.tmpfiles import atomic_file
+from duelist.engine.files.file_modes import current_umask
+from duelist.engine.files.tmpfiles import atomic_file
+from duelist.engine.models.model_files import atomic_dir
+from duelist.engine.preferences.export import export_pairs
+from duelist.engine.preferences.pair import PreferencePair
 
 PAIRS = [PreferencePair(prompt="p", chosen="a", rejected="b")]
 

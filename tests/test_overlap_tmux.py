@@ -52,6 +52,10 @@ def test_two_annotator_processes_share_one_queue(tmp_path: Path) -> None:
         with Store.open(db) as store:
             return [(r.comparison_id, r.annotator) for r in store.annotations_for()]
 
+    def fresh_item(who: str) -> bool:
+        done = {str(c) for c, a in judged() if a == who}
+        return bool(shown(who) - done)
+
     try:
         for who in ("ann", "bob"):
             cmd = " ".join(shlex.quote(a) for a in [
@@ -63,6 +67,8 @@ def test_two_annotator_processes_share_one_queue(tmp_path: Path) -> None:
         assert shown("ann").isdisjoint(shown("bob"))
         for n in range(1, 4):
             for who in ("ann", "bob"):
+                # a key pressed before the next item is painted is dropped on purpose
+                wait(lambda who=who: fresh_item(who), f"{who}'s item {n} on screen")
                 tmux("send-keys", "-t", who, "1")
                 wait(lambda n=n, who=who: sum(a == who for _, a in judged()) == n,
                      f"{who}'s judgement {n}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from duelist.engine import pooled_token
-from duelist.engine.pooled_token import last_encoder_layer, pooled_token_only
+from duelist.engine.models import pooled_token
+from duelist.engine.models.pooled_token import last_encoder_layer, pooled_token_only
 
 
 def _model(kind: str, attn: str = "sdpa"):

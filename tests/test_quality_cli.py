@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from duelist.engine.quality.simulate import populate, standard_team
+from duelist.engine.application.annotation_session import Session
 from duelist.store import Store
 from duelist.tui.cli.main import main
-from duelist.tui.session import Session
+
+from bench.sim.annotators import populate, standard_team
 
 
 def _write_gold_file(path: Path) -> None:

@@ -6,9 +6,10 @@ from collections import Counter
 
 import pytest
 from duelist.engine.quality import reliability_weights, store_report, weighted_vote
-from duelist.engine.quality.simulate import SimAnnotator, populate, standard_team
-from duelist.engine.quality.stats import latest_labels
+from duelist.engine.quality.annotator_stats import latest_labels
 from duelist.store import Store
+
+from bench.sim.annotators import SimAnnotator, populate, standard_team
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def test_reliability_weighting_beats_majority(simulated):
 
 def test_weighted_policy_through_resolve_pairs(simulated):
     """The policy export and training use: `resolve_pairs(store, "weighted")`."""
-    from duelist.engine.resolve import policies, resolve_pairs
+    from duelist.engine.preferences.resolve import policies, resolve_pairs
 
     store, truth = simulated
     assert "weighted" in policies()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import wait_for
+from duelist.engine.application.rank_job import model_name
 from duelist.store import NewComparison, Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
-from duelist.tui.rank_job import model_name
 from duelist.tui.screens.annotate import AnnotateScreen
 from duelist.tui.screens.rank import RankScreen
 from textual.widgets import TextArea

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import wait_for
-from duelist.engine.reward_model import RewardModel
+from duelist.engine.scoring.reward_model import RewardModel
 from duelist.store import NewComparison, Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
 from duelist.tui.screens.rank import RankScreen, split_responses
@@ -179,7 +179,7 @@ async def test_without_a_model_the_screen_says_so(db_path: Path) -> None:
 
 
 def test_rank_screen_module_does_not_import_torch() -> None:
-    code = ("import sys; import duelist.tui.screens.rank, duelist.tui.rank_job; "
+    code = ("import sys; import duelist.tui.screens.rank, duelist.engine.application.rank_job; "
             "print(any(m in sys.modules for m in ('torch', 'transformers')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

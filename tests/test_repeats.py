@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import make_app, make_project
-from duelist.engine.judgements import wilson
-from duelist.engine.resolve import resolve_pairs
+from duelist.engine.application.annotation_session import Session
+from duelist.engine.application.repeats import MIN_GAP
+from duelist.engine.preferences.resolve import resolve_pairs
+from duelist.engine.quality.judgement_stats import wilson
 from duelist.store import NewAnnotation, Store
 from duelist.tui.cli.main import main
-from duelist.tui.repeats import MIN_GAP
-from duelist.tui.session import Session
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import make_app, wait_for
-from duelist.engine.resolve import resolve_pairs
+from duelist.engine.preferences.resolve import resolve_pairs
 from duelist.store import NewAnnotation, NewComparison, Store
 from duelist.tui.review_app import ReviewApp
 from duelist.tui.screens.note import NoteScreen

@@ -138,8 +138,8 @@ def test_rloo_rewards_equal_duelist_fp32(dirs):
 
 def test_ensembles_score_like_duelist_and_refuse_normalize(dirs, tmp_path):
     from duelist.engine import RewardModel, reward_function
-    from duelist.engine.ensemble import Ensemble
     from duelist.engine.errors import InputError
+    from duelist.engine.scoring.ensemble import Ensemble
 
     members = [RewardModel.load(dirs["rm"]), RewardModel.load(spread_out(build_bert(
         tmp_path / "rm2", seed=1)))]

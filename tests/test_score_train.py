@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from duelist.engine.batching import encode_pairs
-from duelist.engine.calibration import Calibration
-from duelist.engine.encoding import PairEncoder
-from duelist.engine.ensemble import Ensemble, train_ensemble
-from duelist.engine.model_loading import load_tokenizer
-from duelist.engine.model_set import load_model
-from duelist.engine.params import RewardParams
-from duelist.engine.preference import PreferencePair
-from duelist.engine.reward_model import RewardModel
+from duelist.engine.models.encoding import PairEncoder
+from duelist.engine.models.loading import load_tokenizer
+from duelist.engine.preferences.pair import PreferencePair
+from duelist.engine.scoring.calibration import Calibration
+from duelist.engine.scoring.ensemble import Ensemble, train_ensemble
+from duelist.engine.scoring.model_set import load_model
+from duelist.engine.scoring.reward_model import RewardModel
+from duelist.engine.training.batching import encode_pairs
+from duelist.engine.training.params import RewardParams
 from tiny_models import build_bert, build_llama, synthetic_pairs, write_pairs_json
 
 
@@ -50,7 +50,7 @@ def test_scoring_feeds_exactly_the_token_ids_training_used(tmp_path: Path, build
     rows[0]["prompt"] = " ".join(["explain the river"] * 12)  # forces truncation
     data = write_pairs_json(tmp_path / "pairs.json", rows)
     params = _params(tmp_path, base, data, "rm", max_seq_length=24, valid_split=0.25)
-    from duelist.engine.training import train
+    from duelist.engine.training.train import train
 
     trained = train(params)
     rm = RewardModel.load(trained.path)

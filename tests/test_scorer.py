@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from duelist.engine.precision import bf16_supported
-from duelist.engine.reward_model import RewardModel
-from duelist.engine.scorer import Scorer, length_batches, resolve_precision
+from duelist.engine.models.precision import bf16_supported
+from duelist.engine.scoring.reward_model import RewardModel
+from duelist.engine.scoring.scorer import Scorer, length_batches, resolve_precision
 from tiny_models import BUILDERS, FILLER, synthetic_pairs
 
 

@@ -8,7 +8,7 @@ import pytest
 from annotate_helpers import live, make_app, make_project, wait_for
 from duelist.store import NewAnnotation, Store
 from duelist.store.review import SearchFilter
-from duelist.tui.screens import registry
+from duelist.tui.screens import app_keys as registry
 from duelist.tui.screens.search import SearchScreen
 from duelist.tui.search_jump import next_match
 from duelist.tui.search_query import QueryError, describe, parse_query

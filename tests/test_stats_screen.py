@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import wait_for
-from duelist.engine.quality.simulate import SimAnnotator, populate, standard_team
 from duelist.store import NewComparison, Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
-from duelist.tui.screens.stats import StatsScreen
+from duelist.tui.screens.quality import StatsScreen
 from textual.widgets import DataTable, Static
+
+from bench.sim.annotators import SimAnnotator, populate, standard_team
 
 SIZE = (130, 42)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from duelist.engine.ingest import read_pairs
-from duelist.engine.resolve import resolve_pairs
+from duelist.engine.preferences.resolve import resolve_pairs
 from duelist.store import NewAnnotation, NewComparison, Store
 from duelist.tui.cli.main import main
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import live, make_app, make_project, wait_for
-from duelist.tui.screens import registry
+from duelist.engine.application.annotation_session import is_swapped
+from duelist.tui.screens import app_keys as registry
 from duelist.tui.screens.strength import StrengthScreen
-from duelist.tui.session import is_swapped
 
 
 @pytest.fixture

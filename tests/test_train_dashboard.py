@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from duelist.engine.application import run_launch as rl
 from duelist.store import Store
-from duelist.tui import run_launch as rl
 from duelist.tui.app import AnnotateOptions, DuelistApp
 from duelist.tui.run_monitor import monitor_for
 from duelist.tui.screens.choice import ChoiceScreen
@@ -278,7 +278,7 @@ async def test_a_run_whose_worker_died_while_the_app_was_closed_is_marked(db_pat
 
 
 def test_replay_fixture_is_a_valid_stream() -> None:
-    from duelist.engine.events import parse_event
+    from duelist.engine.runs.events import parse_event
 
     lines = EVENTS.read_text().splitlines()
     events = [parse_event(line) for line in lines]

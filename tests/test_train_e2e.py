@@ -1,7 +1,7 @@
 """End to end, for real: judge with Pilot, press T, train a tiny local model, check the store.
 
 No replay and no stand-ins: the app resolves the judgements made through its keys,
-starts `python -m duelist.engine.worker` on a tiny BERT built from a config, follows
+starts `python -m duelist.engine.training.worker` on a tiny BERT built from a config, follows
 its stream until `done`, and the worker records run, metrics and model.
 """
 
@@ -144,7 +144,7 @@ async def test_cancel_stops_a_real_worker_and_marks_the_run_cancelled(tmp_path: 
         await pilot.pause(0.2)
         view = monitor.state.view()
         assert view.status == "cancelled", f"{view.error} {view.error_lines}"
-    from duelist.tui.run_launch import pid_alive
+    from duelist.engine.application.run_launch import pid_alive
 
     assert not pid_alive(pid)
     with Store.open(db_path) as store:

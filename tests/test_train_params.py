@@ -7,11 +7,11 @@ import shlex
 
 import pytest
 from duelist.engine.errors import ParamsError
-from duelist.engine.launch import build_worker_command, visible_gpu_count, worker_args
-from duelist.engine.params import RewardParams, check_project_name
-from duelist.engine.precision import cpu_has_fast_bf16, resolve_mixed_precision
-from duelist.engine.preference import PreferencePair
-from duelist.engine.split import split_pairs
+from duelist.engine.models.precision import cpu_has_fast_bf16, resolve_mixed_precision
+from duelist.engine.preferences.pair import PreferencePair
+from duelist.engine.training.launch import build_worker_command, visible_gpu_count, worker_args
+from duelist.engine.training.params import RewardParams, check_project_name
+from duelist.engine.training.split import split_pairs
 from duelist.tui.cli.main import build_parser
 
 SEED_BASIC = """llm --model gpt2 --trainer reward --data-path ./preferences.json
@@ -151,7 +151,7 @@ def test_split_groups_by_prompt_and_is_seeded() -> None:
 
 
 def test_length_grouped_sampler_covers_every_index_once_in_similar_length_batches() -> None:
-    from duelist.engine.batching import LengthGroupedSampler
+    from duelist.engine.training.batching import LengthGroupedSampler
 
     lengths = [(i * 37) % 200 + 1 for i in range(403)]
     s = LengthGroupedSampler(lengths, batch_size=8, seed=1)
@@ -169,7 +169,7 @@ def test_length_grouped_sampler_covers_every_index_once_in_similar_length_batche
 
 
 def test_collator_keeps_token_types_and_pads_right() -> None:
-    from duelist.engine.batching import PreferenceCollator
+    from duelist.engine.training.batching import PreferenceCollator
 
     batch = PreferenceCollator(pad_token_id=0)([
         {"chosen_ids": [5, 6, 7], "rejected_ids": [5, 8],
@@ -182,7 +182,7 @@ def test_collator_keeps_token_types_and_pads_right() -> None:
 def test_launch_command_single_process_without_gpus() -> None:
     cmd = build_worker_command(worker_args("p.json", db="x.db", run_id=3), gpu_count=0,
                                python="py")
-    assert cmd == ["py", "-m", "duelist.engine.worker", "--params", "p.json", "--db", "x.db",
+    assert cmd == ["py", "-m", "duelist.engine.training.worker", "--params", "p.json", "--db", "x.db",
                    "--run-id", "3"]
 
 
@@ -190,7 +190,7 @@ def test_launch_command_uses_accelerate_for_many_gpus_or_when_asked() -> None:
     args = worker_args("p.json")
     multi = build_worker_command(args, gpu_count=4, python="py")
     assert multi == ["py", "-m", "accelerate.commands.launch", "--num_processes", "4",
-                     "--multi_gpu", "-m", "duelist.engine.worker", "--params", "p.json"]
+                     "--multi_gpu", "-m", "duelist.engine.training.worker", "--params", "p.json"]
     # Without GPUs, accelerate's simple launcher would start ONE process: its torchrun
     # path does start two, and the worker then asks for the CPU (gloo).
     asked = build_worker_command(args, num_processes=2, gpu_count=0, python="py")
@@ -199,13 +199,13 @@ def test_launch_command_uses_accelerate_for_many_gpus_or_when_asked() -> None:
                            "--dynamo_backend", "no"]
     cfg = build_worker_command(args, accelerate_config="fsdp.yaml", gpu_count=8, python="py")
     assert cfg[3:5] == ["--config_file", "fsdp.yaml"] and "--multi_gpu" not in cfg
-    assert cfg[-4:] == ["-m", "duelist.engine.worker", "--params", "p.json"]
+    assert cfg[-4:] == ["-m", "duelist.engine.training.worker", "--params", "p.json"]
     one = build_worker_command(args, num_processes=1, gpu_count=1, python="py")
-    assert one[1:3] == ["-m", "duelist.engine.worker"]
+    assert one[1:3] == ["-m", "duelist.engine.training.worker"]
 
 
 def test_cpu_ranks_ask_accelerate_for_the_cpu() -> None:
-    from duelist.engine.launch import cpu_distributed_env
+    from duelist.engine.training.launch import cpu_distributed_env
 
     assert cpu_distributed_env({"WORLD_SIZE": "2"}, cuda_available=False) == \
         {"ACCELERATE_USE_CPU": "true"}

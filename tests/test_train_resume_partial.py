@@ -14,9 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from duelist.engine.checkpoints import is_complete, last_complete_checkpoint
-from duelist.engine.events import parse_event
-from duelist.engine.params import RewardParams
+from duelist.engine.runs.events import parse_event
+from duelist.engine.training.checkpoints import is_complete, last_complete_checkpoint
+from duelist.engine.training.params import RewardParams
 from duelist.store import Store
 from tiny_models import build_bert, synthetic_pairs, write_pairs_json
 
@@ -46,7 +46,7 @@ def test_partial_checkpoints_are_skipped_and_removed(tmp_path: Path) -> None:
 
 
 def _run(params: Path, db: Path) -> tuple[int, list[dict], str]:
-    proc = subprocess.run([sys.executable, "-m", "duelist.engine.worker", "--params", str(params),
+    proc = subprocess.run([sys.executable, "-m", "duelist.engine.training.worker", "--params", str(params),
                            "--db", str(db)], capture_output=True, text=True, env=ENV, timeout=600)
     events = [e for e in (parse_event(x) for x in proc.stdout.splitlines()) if e]
     return proc.returncode, events, proc.stderr

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from duelist.engine.application.run_state import RunState
 from duelist.store import RunMetric, Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
 from duelist.tui.run_monitor import monitor_for
-from duelist.tui.run_state import RunState
-from duelist.tui.screens import registry
+from duelist.tui.screens import app_keys as registry
 from duelist.tui.screens.dashboard import DashboardScreen
 from duelist.tui.screens.history import HistoryScreen
 from train_tui_helpers import make_project, recorded_events

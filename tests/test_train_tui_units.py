@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from duelist.engine.application import run_launch as rl
+from duelist.engine.application.run_state import RunState, final_accuracy, model_label
 from duelist.engine.errors import DuelistError
 from duelist.store import RunMetric, Store
-from duelist.tui import run_launch as rl
 from duelist.tui.run_monitor import EventTail
-from duelist.tui.run_state import RunState, final_accuracy, model_label
 from train_tui_helpers import make_project, recorded_events
 
 
@@ -41,7 +41,7 @@ def test_form_values_are_checked_and_name_the_field() -> None:
 
 
 def test_form_defaults_follow_the_engine_and_last_form_wins(db_path: Path) -> None:
-    from duelist.engine.params import field_defaults
+    from duelist.engine.training.params import field_defaults
 
     defaults = field_defaults()
     form = rl.TrainForm()
@@ -56,7 +56,7 @@ def test_form_defaults_follow_the_engine_and_last_form_wins(db_path: Path) -> No
 
 
 def test_params_pass_the_engines_validation_and_log_often_enough(tmp_path: Path) -> None:
-    from duelist.engine.params import RewardParams
+    from duelist.engine.training.params import RewardParams
 
     form = rl.TrainForm(model="m", epochs=1, batch_size=2)
     params = RewardParams.from_dict(rl.params_for(form, tmp_path, tmp_path / "p.jsonl", 15))
@@ -152,7 +152,7 @@ def test_error_event_and_untrusted_text_stay_data() -> None:
     assert view.error == "[@click=app.quit]boom" and view.error_lines == ["line 1", "line 2"]
 
 
-@pytest.mark.parametrize("module", ["duelist.tui.run_launch", "duelist.tui.run_monitor",
+@pytest.mark.parametrize("module", ["duelist.engine.application.run_launch", "duelist.tui.run_monitor",
                                     "duelist.tui.screens.dashboard", "duelist.tui.screens.history",
                                     "duelist.tui.screens.train_form"])
 def test_training_screens_do_not_import_torch(module: str) -> None:

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from duelist.engine.events import parse_event
-from duelist.engine.params import RewardParams
+from duelist.engine.runs.events import parse_event
+from duelist.engine.training.params import RewardParams
 from duelist.store import Store
 from tiny_models import build_bert, build_llama, synthetic_pairs, write_pairs_json
 
@@ -28,7 +28,7 @@ def _params(tmp: Path, base: Path, data: Path | str, **kw) -> Path:
 
 
 def _worker(params: Path, *extra: str) -> tuple[int, list[dict], str]:
-    proc = subprocess.run([sys.executable, "-m", "duelist.engine.worker", "--params", str(params),
+    proc = subprocess.run([sys.executable, "-m", "duelist.engine.training.worker", "--params", str(params),
                            *extra], capture_output=True, text=True, env=ENV, timeout=600)
     lines = proc.stdout.splitlines()
     events = [parse_event(line) for line in lines]
@@ -100,7 +100,7 @@ def test_killed_run_leaves_no_model_and_resume_finishes_it(tmp_path: Path) -> No
     db = tmp_path / "p.db"
     Store.open(db).close()
     params = _params(tmp_path, base, data, epochs=2, save_steps=3, eval_strategy="no")
-    proc = subprocess.Popen([sys.executable, "-m", "duelist.engine.worker", "--params",
+    proc = subprocess.Popen([sys.executable, "-m", "duelist.engine.training.worker", "--params",
                              str(params), "--db", str(db)], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, env=ENV)
     seen: list[dict] = []
@@ -164,8 +164,8 @@ def test_a_run_without_quantization_never_imports_bitsandbytes() -> None:
     import subprocess
     import sys
 
-    code = ("import sys\nfrom duelist.engine.worker import _without_bitsandbytes\n"
-            "_without_bitsandbytes({q!r})\nimport duelist.engine.training, peft, transformers\n"
+    code = ("import sys\nfrom duelist.engine.training.worker import _without_bitsandbytes\n"
+            "_without_bitsandbytes({q!r})\nimport duelist.engine.training.train, peft, transformers\n"
             "from transformers.utils import is_bitsandbytes_available\n"
             "print(sys.modules.get('bitsandbytes') is None, is_bitsandbytes_available())")
     plain = subprocess.run([sys.executable, "-c", code.format(q=None)], capture_output=True,

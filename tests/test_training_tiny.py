@@ -9,7 +9,7 @@ import pytest
 import torch
 from duelist.engine import RewardModel, RewardParams, train
 from duelist.engine.errors import ModelLoadError
-from duelist.engine.output import atomic_dir
+from duelist.engine.models.model_files import atomic_dir
 from tiny_models import BUILDERS, synthetic_pairs, write_pairs_json
 
 PROBES = [("what is the cat", "the dog is good and happy"), ("tell me", "bad bad answer"),
@@ -110,7 +110,7 @@ def test_quantization_without_cuda_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_unreachable_hub_id_and_bad_dir_are_one_line(tmp_path: Path) -> None:
-    from duelist.engine.model_loading import load_tokenizer
+    from duelist.engine.models.loading import load_tokenizer
 
     with pytest.raises(ModelLoadError) as hub:
         load_tokenizer("nobody-here/no-such-model")
@@ -171,7 +171,7 @@ def test_validation_pairs_are_scored_once_per_evaluation(tmp_path: Path, monkeyp
     """TRL's periodic evaluation, the final exact validation and the calibration fit all
     use one scoring of the validation pairs per evaluation (they cost a quarter of a
     whole hh run when each scored them again)."""
-    from duelist.engine import validation
+    from duelist.engine.training import validation
 
     calls: list[int] = []
     real = validation.pair_scores

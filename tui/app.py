@@ -3,7 +3,7 @@
 Why thin: every feature lives in a screen of its own. The app only owns what all
 screens share: the open `Store` (`app.store`), the annotation options
 (`app.options`), app-wide keys (`?` help, `g` guidelines, `q` quit) and the
-registry of extra screens in `duelist.tui.screens.registry` (add a screen there,
+registry of extra screens in `duelist.tui.screens.app_keys` (add a screen there,
 not here; its key, command-palette entry and help line then appear on their own).
 """
 
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from duelist.engine.application.annotation_session import Session
 from duelist.store import Store
-from duelist.tui.screens import registry
+from duelist.tui.screens import app_keys as registry
 from duelist.tui.screens.annotate import AnnotateScreen
-from duelist.tui.session import Session
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -107,7 +107,9 @@ class DuelistApp(App[int]):
     def _watch_scoring(self) -> None:
         """Keep model scores fresh for the uncertainty queue: when the current model
         changes, start the scoring job in its own process (the annotator never waits)."""
-        from duelist.tui.scoring_job import ScoringWatcher  # lazy: not on the launch path
+        from duelist.engine.application.scoring_job import (
+            ScoringWatcher,  # lazy: not on the launch path
+        )
 
         self._scoring_store = Store.open(self.store.path)  # its own connection: used off-thread
         watcher = ScoringWatcher(self._scoring_store, overlap=self.options.overlap or 1)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from duelist.engine.safe_text import one_line
 from duelist.tui.run_monitor import monitor_for
-from duelist.tui.sanitize import one_line
 from textual.app import App
 
 

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from duelist.engine.events import parse_event
+from duelist.engine.application import run_launch as rl
+from duelist.engine.application.run_state import RunState
+from duelist.engine.runs.events import parse_event
+from duelist.engine.safe_text import one_line
 from duelist.store import Run, Store
-from duelist.tui import run_launch as rl
-from duelist.tui.accuracy_text import run_accuracy, run_warning
-from duelist.tui.run_state import RunState
-from duelist.tui.sanitize import one_line
+from duelist.tui.text.accuracy import run_accuracy, run_warning
 from textual.message import Message
 from textual.worker import get_current_worker
 

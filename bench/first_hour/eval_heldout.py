@@ -5,13 +5,13 @@ import sys
 import time
 from pathlib import Path
 
-from duelist.engine.calibration import Calibration, fit_and_save
-from duelist.engine.data import load_training_data
-from duelist.engine.evaluate import pair_metrics
 from duelist.engine.ingest import read_pairs
-from duelist.engine.reward_model import RewardModel
-from duelist.engine.split import split_pairs
-from duelist.tui.accuracy_text import accuracy_text
+from duelist.engine.scoring.calibration import Calibration, fit_and_save
+from duelist.engine.scoring.evaluate import pair_metrics
+from duelist.engine.scoring.reward_model import RewardModel
+from duelist.engine.training.pair_source import load_training_data
+from duelist.engine.training.split import split_pairs
+from duelist.tui.text.accuracy import accuracy_text
 
 root = Path(os.environ.get("BENCH_DIR", "/tmp/duelist-first-hour"))
 test = read_pairs(root / "hh_test200.json")

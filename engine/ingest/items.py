@@ -151,7 +151,7 @@ def _pairs(rec, cmap, where, row, options) -> list[Item]:
 
 def _grade(rec: dict, cmap: ColumnMap, where: str, row: int) -> tuple[int | None, float | None]:
     """(strength, margin) from a `margin` or else a `strength` column; (None, None) if neither."""
-    from duelist.engine.strength import (
+    from duelist.engine.preferences.strength import (
         margin_for,
         parse_margin,
         parse_strength,

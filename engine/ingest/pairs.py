@@ -13,7 +13,7 @@ from duelist.engine.errors import InputError
 from duelist.engine.ingest.columns import JUDGED_SHAPES, ColumnMap, ShapeError
 from duelist.engine.ingest.items import FileInfo, ReadOptions, iter_items
 from duelist.engine.ingest.textio import Progress
-from duelist.engine.preference import PreferencePair
+from duelist.engine.preferences.pair import PreferencePair
 
 
 def read_pairs(path: str | Path, prompt_col: str = "prompt", chosen_col: str = "chosen",

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from duelist.engine import safe_read
 from duelist.engine.errors import InputError
+from duelist.engine.files import safe_read
 from duelist.engine.ingest.jsonstream import first_char, iter_json_array, iter_jsonl
 from duelist.engine.ingest.textio import Progress, check_readable_file, iter_lines
 

@@ -18,6 +18,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # word joiner, BOM, soft hyphen, Hangul fillers) show as blank: treat them as empty.
 _BLANK = re.compile("[\\s\u00ad\u034f\u115f\u1160\u180e\u200b-\u200f\u2060-\u2064"
                     "\u3164\ufeff\uffa0]*")
+
+
+def is_blank(text: str) -> bool:
+    """True for a text that would show as nothing: empty, whitespace, invisible characters."""
+    return not text.strip() or _BLANK.fullmatch(text) is not None
+
+
 _ROLE_LABELS = {"user": "User", "human": "Human", "assistant": "Assistant", "system": "System",
                 "gpt": "Assistant", "bot": "Assistant", "tool": "Tool"}
 
@@ -68,7 +75,7 @@ def text(value: Any, cell: Cell) -> str:
             value = "\n\n".join(_content(m, cell) for m in value)
         else:
             raise cell.error(f"expected text, got {_type_name(value)}")
-    if not value.strip() or _BLANK.fullmatch(value):
+    if is_blank(value):
         raise cell.error("text is empty, whitespace or invisible characters only",
                          EmptyTextError)
     if "\x00" in value:

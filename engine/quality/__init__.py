@@ -9,16 +9,16 @@ from duelist.engine.quality.agreement import (
     krippendorff_alpha,
     pairwise_cohen,
 )
-from duelist.engine.quality.binomial import binom_greater, binom_less, binom_two_sided
-from duelist.engine.quality.reliability import estimate_accuracy, reliability_weights, weighted_vote
-from duelist.engine.quality.report import PairKappa, QualityReport, build_report, store_report
-from duelist.engine.quality.stats import (
+from duelist.engine.quality.annotator_stats import (
     AnnotatorStats,
     ReadingFloor,
     Thresholds,
     annotator_stats,
     flags_for,
 )
+from duelist.engine.quality.binomial import binom_greater, binom_less, binom_two_sided
+from duelist.engine.quality.reliability import estimate_accuracy, reliability_weights, weighted_vote
+from duelist.engine.quality.report import PairKappa, QualityReport, build_report, store_report
 
 __all__ = [
     "AnnotatorStats", "PairKappa", "QualityReport", "ReadingFloor", "Thresholds",

@@ -1,6 +1,6 @@
 """The `weighted` resolution policy: each vote counts by its annotator's reliability.
 
-Plugged into `duelist.engine.resolve` (its registry), so `duelist export
+Plugged into `duelist.engine.preferences.resolve` (its registry), so `duelist export
 --policy weighted` and training use it like majority or unanimous. When the
 caller passes no weights, they are estimated from the store's gold answers and
 agreement (see reliability.py); an annotator the estimate has never seen
@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from duelist.engine.preferences.resolve import Outcome, Vote, majority, register_policy
+from duelist.engine.quality.annotator_stats import latest_labels
 from duelist.engine.quality.reliability import (
     PRIOR_CORRECT,
     PRIOR_TOTAL,
     reliability_weights,
     weight_from_accuracy,
 )
-from duelist.engine.quality.stats import latest_labels
-from duelist.engine.resolve import Outcome, Vote, majority, register_policy
 
 UNSEEN_WEIGHT = weight_from_accuracy(PRIOR_CORRECT / PRIOR_TOTAL)
 

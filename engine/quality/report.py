@@ -10,8 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from duelist.engine.quality.agreement import fleiss_kappa, krippendorff_alpha, pairwise_cohen
-from duelist.engine.quality.reliability import estimate_accuracy, weight_from_accuracy
-from duelist.engine.quality.stats import (
+from duelist.engine.quality.annotator_stats import (
     DEFAULT_FLOOR,
     DEFAULT_THRESHOLDS,
     AnnotatorStats,
@@ -20,6 +19,7 @@ from duelist.engine.quality.stats import (
     annotator_stats,
     latest_labels,
 )
+from duelist.engine.quality.reliability import estimate_accuracy, weight_from_accuracy
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The RL hand-off: a Duelist reward model driving TRL's GRPO/RLOO and OpenRLHF.
 
-Duelist's own encoding (`engine/encoding.py`) is the truth. Three routes reach it:
+Duelist's own encoding (`engine/models/encoding.py`) is the truth. Three routes reach it:
 - `reward_function(model)`: a TRL reward callable that scores with Duelist's encoder
   and fast scorer (`reward_function.py`);
 - the model dir as a path: it carries a pad token, a chat template that renders a

@@ -23,8 +23,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from duelist.engine.encoding import DECODER_SEPARATOR, PairEncoder
 from duelist.engine.ingest.values import _ROLE_LABELS
+from duelist.engine.models.encoding import DECODER_SEPARATOR, PairEncoder
 
 TEMPLATE_MARK = "duelist-reward-template"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from duelist.engine.encoding import PairEncoder
+from duelist.engine.models.encoding import PairEncoder
 from duelist.engine.rl import chat_template
 
 

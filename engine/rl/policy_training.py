@@ -129,7 +129,7 @@ def _callback(emit: Emit) -> Any:
 
 
 def _config(params: PolicyParams, out: Path) -> Any:
-    from duelist.engine.precision import bf16_supported, default_device
+    from duelist.engine.models.precision import bf16_supported, default_device
 
     device = default_device()
     common = dict(
@@ -162,10 +162,10 @@ def _peft(params: PolicyParams) -> Any:
 
 def train_policy(params: PolicyParams, *, emit: Emit | None = None) -> Path:
     """Train the policy as `params` says; return the written policy dir."""
-    from duelist.engine.model_loading import quiet_transformers
-    from duelist.engine.model_set import check_model_dir
-    from duelist.engine.output import atomic_dir
+    from duelist.engine.models.loading import quiet_transformers
+    from duelist.engine.models.model_files import atomic_dir
     from duelist.engine.rl.reward_function import reward_function
+    from duelist.engine.scoring.model_set import check_model_dir
 
     emit = emit or (lambda event, **fields: None)
     params.validate()
@@ -180,7 +180,7 @@ def train_policy(params: PolicyParams, *, emit: Emit | None = None) -> Path:
     reward = reward_function(params.rl_reward_model_path, normalize=params.normalize_reward)
     emit("log", message=f"loading policy {params.model}")
     from datasets import Dataset
-    from duelist.engine.model_loading import _from_pretrained, check_model_source
+    from duelist.engine.models.loading import _from_pretrained, check_model_source
     from transformers import AutoTokenizer
 
     check_model_source(params.model)

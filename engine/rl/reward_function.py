@@ -27,7 +27,7 @@ from duelist.engine.rl.conversation import texts
 
 def _load(model: Any) -> Any:
     if isinstance(model, str | Path):
-        from duelist.engine.model_set import load_model
+        from duelist.engine.scoring.model_set import load_model
 
         return load_model(model)
     if not hasattr(model, "score_detail"):
@@ -57,8 +57,8 @@ class RewardFunction:
 
     def __init__(self, model: Any, *, normalize: bool = False, calibrated: bool = False,
                  batch_size: int | None = None, precision: str = "auto") -> None:
-        from duelist.engine.model_set import temperature_of
-        from duelist.engine.scorer import PRECISIONS
+        from duelist.engine.scoring.model_set import temperature_of
+        from duelist.engine.scoring.scorer import PRECISIONS
 
         if precision not in PRECISIONS:
             raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
@@ -96,7 +96,7 @@ class RewardFunction:
         return [(r - self.shift) / self.scale for r in raw]
 
     def _score_single(self, prompts: list[str], completions: list[str]) -> list[float]:
-        from duelist.engine.scorer import Scorer
+        from duelist.engine.scoring.scorer import Scorer
 
         rm = self.model
         scorer = Scorer(rm.model, rm.encoder, precision=rm.precision,

@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for tiny_models
 
 from duelist.engine.errors import ModelLoadError
-from duelist.engine.model_loading import load_sequence_classifier, load_tokenizer
-from duelist.engine.reward_model import RewardModel
+from duelist.engine.models.loading import load_sequence_classifier, load_tokenizer
+from duelist.engine.scoring.reward_model import RewardModel
 from tiny_models import build_bert
 
 EVIL_CODE = '''

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from duelist.engine.errors import InputError
 from duelist.engine.ingest import ReadOptions, iter_items
+from duelist.engine.ingest.values import is_blank
 from duelist.tui.cli.main import main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -74,7 +75,7 @@ def test_any_json_rows_parse_or_fail_in_one_line(rows: list[dict], ext: str, tmp
 
 # text a real file can hold: no NUL, no lone surrogates, not blank
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-               min_size=1, max_size=40).filter(lambda t: t.strip() != "")
+               min_size=1, max_size=40).filter(lambda t: not is_blank(t))
 
 
 def _write(path: Path, rows: list[dict[str, str]]) -> Path:

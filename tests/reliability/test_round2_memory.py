@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from duelist.engine.encoding import PairEncoder
+from duelist.engine.models.encoding import PairEncoder
 
 from reliability._cli import run, write_rows
 

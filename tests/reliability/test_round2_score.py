@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from duelist.engine import score_file
+from duelist.engine.scoring import score_file
 
 from reliability._cli import run, write_rows
 from reliability._dbstate import read_only

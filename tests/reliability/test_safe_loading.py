@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from duelist.engine.params import RewardParams
+from duelist.engine.training.params import RewardParams
 from duelist.tui.cli.main import build_parser
 from duelist.tui.cli.train_flags import params_from_args
 

@@ -1,8 +1,8 @@
 """Project names and run folders cannot escape the project folder.
 
-`--project-name` (engine.params) names the output model dir relative to the
+`--project-name` (engine.training.params) names the output model dir relative to the
 project root; the TUI names run folders from user-visible run names
-(tui.run_launch). Both must reject or neutralise `..`, absolute paths, drive
+(engine.application.run_launch). Both must reject or neutralise `..`, absolute paths, drive
 letters, UNC paths and control characters, and whatever they accept must land
 inside the project folder.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from duelist.engine.application.run_launch import run_dir_for, safe_name
 from duelist.engine.errors import ParamsError
-from duelist.engine.params import RewardParams, check_project_name
-from duelist.tui.run_launch import run_dir_for, safe_name
+from duelist.engine.training.params import RewardParams, check_project_name
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -93,7 +93,7 @@ def test_a_model_never_replaces_a_folder_that_is_not_a_model(tmp_path: Path) -> 
     `--project-name ./.` made the output the project folder itself, so saving the
     model would have moved the project (database included) aside and deleted it."""
     from duelist.engine.errors import DuelistError
-    from duelist.engine.output import atomic_dir
+    from duelist.engine.models.model_files import atomic_dir
 
     project = tmp_path / "project"
     project.mkdir()

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from duelist.engine.errors import InputError
-from duelist.tui.accuracy_text import accuracy_text, chance_warning
 from duelist.tui.cli import scoring_opts as so
 from duelist.tui.cli.textout import dumps, say
+from duelist.tui.text.accuracy import accuracy_text, chance_warning
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,8 +37,8 @@ def _fmt(value: float | None, spec: str = ".4f") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from duelist.engine.evaluate import evaluate
     from duelist.engine.ingest import FileInfo, read_pairs
+    from duelist.engine.scoring.evaluate import evaluate
 
     if not args.data.exists():
         raise InputError("no such file", path=str(args.data))

@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 from duelist.engine.errors import DuelistError
-from duelist.engine.export import EXPORT_FORMATS, export_pairs, format_for
-from duelist.engine.resolve import resolve_pairs
+from duelist.engine.preferences.export import EXPORT_FORMATS, export_pairs, format_for
+from duelist.engine.preferences.resolve import resolve_pairs
 from duelist.store import Store, StoreError
 from duelist.store.review import STATUSES, SearchFilter
 from duelist.tui.cli import main as cli

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import InputError
-from duelist.engine.ranking import candidates_from_file
+from duelist.engine.scoring.ranking import candidates_from_file
 from duelist.tui.cli import scoring_opts as so
 from duelist.tui.cli.textout import dumps
 
@@ -66,7 +66,7 @@ def _as_json(prompt: str, ranked: list[Any]) -> dict[str, Any]:
 
 
 def _table(prompt: str, ranked: list[Any], calibrated: bool) -> Any:
-    from duelist.tui.rank_format import fmt_prob, fmt_score, preview, score_bar
+    from duelist.tui.text.ranking import fmt_prob, fmt_score, preview, score_bar
     from rich.table import Table
     from rich.text import Text
 
@@ -90,7 +90,7 @@ def _table(prompt: str, ranked: list[Any], calibrated: bool) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from duelist.engine.ranking import rank_responses
+    from duelist.engine.scoring.ranking import rank_responses
 
     groups = _groups(args)
     with so.loading("model"):

@@ -5,7 +5,7 @@
     duelist score gens.csv out.csv --model helpfulness=h --model harmlessness=s \\
         --weights helpfulness=0.6,harmlessness=0.4
 
-Columns added are described in duelist.engine.score_file. OUT is written atomically
+Columns added are described in duelist.engine.scoring.score_file. OUT is written atomically
 (temp file + rename); its format follows its extension.
 """
 
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from duelist.engine.errors import InputError
-from duelist.engine.model_set import temperature_of
+from duelist.engine.scoring.model_set import temperature_of
 from duelist.tui.cli import scoring_opts as so
 from duelist.tui.cli.textout import say
 
@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from duelist.engine import score_file
+    from duelist.engine.scoring import score_file
 
     if not args.input.exists():
         raise InputError("no such file", path=str(args.input))

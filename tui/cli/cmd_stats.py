@@ -7,13 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from duelist.engine.stats import build_stats
+from duelist.engine.quality.project_stats import build_stats
+from duelist.engine.safe_text import clean
 from duelist.store import Store, StoreError
 from duelist.tui.cli import main as cli
 from duelist.tui.cli.textout import dumps, say
-from duelist.tui.judgements_format import render_judgements
-from duelist.tui.quality_format import render_quality
-from duelist.tui.sanitize import clean
+from duelist.tui.text.judgements import render_judgements
+from duelist.tui.text.quality import render_quality
 
 Renderer = Callable[[dict[str, Any]], list[str]]
 RENDERERS: dict[str, Renderer] = {}

@@ -2,7 +2,7 @@
 
 Accepts the AutoTrain reward guide's flags verbatim, e.g.
 `duelist train --data-path prefs.json --project-name my-reward-model --epochs 3`.
-Runs `python -m duelist.engine.worker` and shows its progress.
+Runs `python -m duelist.engine.training.worker` and shows its progress.
 """
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ def read_annotators_file(path: str) -> list[str]:
 
 
 def _print_link(name: str, url: str) -> None:
-    from duelist.tui.sanitize import one_line
+    from duelist.engine.safe_text import one_line
 
     print(f"{one_line(name, 80)}\t{url}")
 
@@ -144,7 +144,7 @@ def _manage(store, args: argparse.Namespace, url: str) -> int:
             raise InputError(str(exc)) from None
         _print_link(name, f"{url}/?token={token}")
     if args.list_annotators:
-        from duelist.tui.sanitize import one_line
+        from duelist.engine.safe_text import one_line
 
         rows = store.web_annotators()
         if not rows:

@@ -13,6 +13,7 @@ import sys
 from importlib import import_module
 
 from duelist.engine.errors import DuelistError
+from duelist.engine.safe_text import one_line
 from duelist.store import StoreError
 
 # Subcommand modules, in the order --help lists them. Each has register(subparsers).
@@ -55,14 +56,6 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv
 
 
-def one_line(message: str) -> str:
-    """One cleaned line: messages quote file content (column names, paths), which may
-    carry terminal escapes."""
-    from duelist.tui.cli.textout import one_line as clean_one_line
-
-    return clean_one_line(message)
-
-
 def main(argv: list[str] | None = None) -> int:
     from duelist.tui.cli.textout import safe_streams
 
@@ -76,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     except (DuelistError, StoreError) as exc:
         if debug:
             raise
-        print(f"duelist: error: {one_line(str(exc))}", file=sys.stderr)
+        print(f"duelist: error: {one_line(exc, None, empty='unknown error')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("duelist: interrupted", file=sys.stderr)
@@ -86,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: no tracebacks for users
         if debug:
             raise
-        print(f"duelist: error: {type(exc).__name__}: {one_line(str(exc))} "
+        print(f"duelist: error: {type(exc).__name__}: {one_line(exc, None, empty='unknown error')} "
               "(set DUELIST_DEBUG=1 for details)", file=sys.stderr)
         return 1
     try:

@@ -25,7 +25,7 @@ def params_from_args(args: argparse.Namespace) -> Any:
               if getattr(args, k, None) is not None}
     # --batch-size and --lr default to reward-model values (8, 3e-5); keep them, they are
     # what the user sees in --help. --max-steps defaults to -1 (epochs decide).
-    from duelist.engine.params import RewardParams
+    from duelist.engine.training.params import RewardParams
 
     if values.get("project_name") == RewardParams.project_name:  # the reward default
         values["project_name"] = f"{args.trainer}-policy"
@@ -36,7 +36,7 @@ def params_from_args(args: argparse.Namespace) -> Any:
 
 def run_policy(args: argparse.Namespace) -> int:
     from duelist.engine.rl.policy_training import train_policy
-    from duelist.tui.sanitize import clean
+    from duelist.engine.safe_text import clean
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import ModelLoadError, ParamsError
+from duelist.engine.safe_text import clean
 from duelist.tui.cli import main as cli
-from duelist.tui.rank_format import preview, score_bar  # noqa: F401  (re-exported)
-from duelist.tui.sanitize import clean
+from duelist.tui.text.ranking import preview, score_bar  # noqa: F401  (re-exported)
 
 _ASPECT_SPEC = re.compile(r"^([A-Za-z][\w-]*)=(.+)$")
 
@@ -83,9 +83,9 @@ def describe(model: Any) -> str:
 
 def load_model_set(args: argparse.Namespace) -> Any:
     """The RewardModel / Ensemble / AspectSet the options ask for (loads torch)."""
-    from duelist.engine import aspects as asp
-    from duelist.engine.ensemble import Ensemble
-    from duelist.engine.model_set import check_model_dir, load_model
+    from duelist.engine.scoring import aspects as asp
+    from duelist.engine.scoring.ensemble import Ensemble
+    from duelist.engine.scoring.model_set import check_model_dir, load_model
 
     specs = [_split_spec(s) for s in (args.models or [])]
     how = getattr(args, "aggregate", None)

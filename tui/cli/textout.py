@@ -18,7 +18,7 @@ import re
 import sys
 from typing import Any, TextIO
 
-from duelist.tui.sanitize import clean
+from duelist.engine.safe_text import clean
 
 # Characters JSON (ensure_ascii=False) leaves raw but a terminal acts on or hides:
 # DEL and C1 controls (U+009B is an 8-bit CSI), bidi overrides and isolates, zero-width
@@ -29,11 +29,6 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufe
 def clean_message(text: object) -> str:
     """`text` with escape sequences, control and bidi characters removed (newlines kept)."""
     return clean(str(text))
-
-
-def one_line(text: object) -> str:
-    """A cleaned message squashed onto one line."""
-    return " ".join(clean_message(text).split()) or "unknown error"
 
 
 def say(text: object = "", *, file: TextIO | None = None) -> None:

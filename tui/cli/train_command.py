@@ -8,12 +8,11 @@ Both commands accept the AutoTrain reward guide's flags verbatim (generated from
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 from pathlib import Path
 
-from duelist.engine.errors import InputError, ModelLoadError, ParamsError
-from duelist.engine.params import RewardParams
+from duelist.engine.errors import InputError, ModelLoadError
+from duelist.engine.training.params import RewardParams
 from duelist.tui.cli.train_flags import params_from_args
 from rich.console import Console
 
@@ -34,9 +33,6 @@ def run_train(args: argparse.Namespace) -> int:
     if params.data_path is not None:
         _precheck_data(params)
     _precheck_model(params.model)
-    if params.ensemble > 1 and importlib.util.find_spec("duelist.engine.ensemble") is None:
-        raise ParamsError("--ensemble needs duelist.engine.ensemble, which is not available in "
-                          "this build; train single models with different --seed values")
     console = Console(stderr=True)
     stdout = Console(highlight=False)
     # Record the run in the store when there is a project database; never create one
@@ -63,7 +59,7 @@ def _precheck_model(model: str | None) -> None:
     corrupt config. (No torch here; the worker still does the real load.)"""
     if not model:
         return
-    from duelist.engine.model_loading import check_model_source
+    from duelist.engine.models.loading import check_model_source
 
     check_model_source(model)
     config = Path(model).expanduser() / "config.json"

@@ -2,7 +2,7 @@
 
 Why generated: the flags must match the AutoTrain guide VERBATIM and the help text must
 not drift from the engine's, so every `RewardParams` field becomes `--field-name` with
-the field's own help, type, default and choices. `engine/params.py` is stdlib-only, so
+the field's own help, type, default and choices. `engine/training/params.py` is stdlib-only, so
 `duelist --help` stays fast (no torch).
 
 Errors from argparse (unknown flag, bad value) become ONE line:
@@ -18,7 +18,7 @@ import typing
 from dataclasses import MISSING, fields
 from typing import Any, NoReturn
 
-from duelist.engine.params import RewardParams
+from duelist.engine.training.params import RewardParams
 
 HIDDEN = {"project_root"}  # set by the CLI (the current folder), not a user flag
 

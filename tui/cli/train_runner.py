@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import DuelistError
-from duelist.engine.events import parse_event
-from duelist.engine.launch import build_worker_command, worker_args
-from duelist.engine.params import RewardParams
-from duelist.tui.accuracy_text import accuracy_text, run_warning
-from duelist.tui.sanitize import one_line
+from duelist.engine.runs.events import parse_event
+from duelist.engine.safe_text import one_line
+from duelist.engine.training.launch import build_worker_command, worker_args
+from duelist.engine.training.params import RewardParams
+from duelist.tui.text.accuracy import accuracy_text, run_warning
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -165,7 +165,7 @@ def _close_dead_run(db: str | None, view: ProgressView, pid: int, code: int) -> 
     behind it; a later `--resume` starts a new run from the last checkpoint."""
     if not db:
         return
-    from duelist.engine.run_recorder import now_iso
+    from duelist.engine.runs.recorder import now_iso
     from duelist.store import Store, StoreError
 
     run_id = (view.start or {}).get("run_id")

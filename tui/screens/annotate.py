@@ -5,7 +5,7 @@ the next item and restarts the decision clock. The clock starts when the item ha
 been painted (`call_after_refresh`), so `duration_ms` measures what the annotator
 saw, not how long we took to draw it.
 
-Env vars (for benchmarks and crash tests, see `duelist.tui.session` too):
+Env vars (for benchmarks and crash tests, see `duelist.engine.application.annotation_session` too):
 `DUELIST_FIRST_PAINT_FILE`: write `time.time()` there once the first comparison
 has been painted (launch-time benchmark).
 """
@@ -16,10 +16,10 @@ import os
 import time
 from typing import ClassVar
 
+from duelist.engine.application.annotation_session import Pick, Progress, Session, shown_choice
+from duelist.engine.safe_text import display, one_line
 from duelist.store import Comparison, Store
-from duelist.tui.sanitize import display, one_line
 from duelist.tui.screens.strength import LEVELS, StrengthScreen
-from duelist.tui.session import Pick, Progress, Session, shown_choice
 from duelist.tui.widgets.key_hints import KeyHints
 from duelist.tui.widgets.progress_panel import ProgressPanel
 from duelist.tui.widgets.prompt_view import PromptView

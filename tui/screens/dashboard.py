@@ -14,7 +14,8 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
-from duelist.tui.accuracy_text import accuracy_text, held_out, run_warning
+from duelist.engine.application.run_state import RunState, RunView, model_label
+from duelist.engine.safe_text import one_line
 from duelist.tui.run_monitor import (
     RunEnded,
     RunLaunchFailed,
@@ -23,9 +24,8 @@ from duelist.tui.run_monitor import (
     RunUpdated,
     monitor_for,
 )
-from duelist.tui.run_state import RunState, RunView, model_label
-from duelist.tui.sanitize import one_line
 from duelist.tui.screens.choice import ChoiceScreen
+from duelist.tui.text.accuracy import accuracy_text, held_out, run_warning
 from duelist.tui.widgets.curves import CurvePlot, Series
 from rich.text import Text
 from textual.app import ComposeResult

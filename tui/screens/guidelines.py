@@ -6,7 +6,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import ClassVar
 
-from duelist.tui.sanitize import display
+from duelist.engine.safe_text import display
 from duelist.tui.widgets.safe_markdown import SafeMarkdown
 from rich.text import Text
 from textual.app import ComposeResult

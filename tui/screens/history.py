@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from duelist.engine.application.run_state import (
+    RunState,
+    final_accuracy,
+    model_label,
+    seconds_between,
+)
+from duelist.engine.safe_text import one_line
 from duelist.store import ModelRecord, Run
-from duelist.tui.accuracy_text import held_out, run_accuracy, run_warning, short_accuracy
 from duelist.tui.run_monitor import RunEnded, RunStarted, monitor_for
-from duelist.tui.run_state import RunState, final_accuracy, model_label, seconds_between
-from duelist.tui.sanitize import one_line
 from duelist.tui.screens.dashboard import STATUS_STYLE, fmt_duration
+from duelist.tui.text.accuracy import held_out, run_accuracy, run_warning, short_accuracy
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType

@@ -2,7 +2,7 @@
 
 A prompt and N responses come from typing/pasting (responses separated by a line
 holding only `---`), from the project (F2: a prompt and every response stored for it),
-or from a file (F3). F5 ranks them in a background thread (see `tui/rank_job.py` for
+or from a file (F3). F5 ranks them in a background thread (see `engine/application/rank_job.py` for
 why a thread), with a progress bar; the UI keeps answering keys meanwhile. Results
 show, best first, the reward (± ensemble spread), a bar, per-aspect rewards, and the
 Bradley-Terry P(beats next). F8 sends the top and bottom responses, F9 every adjacent
@@ -15,11 +15,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, ClassVar
 
+from duelist.engine.application import rank_job
+from duelist.engine.safe_text import clean, one_line
 from duelist.store import NewComparison
-from duelist.tui import rank_job
-from duelist.tui.rank_format import fmt_prob, fmt_score, preview, score_bar
-from duelist.tui.sanitize import clean, literal, one_line
 from duelist.tui.screens import rank_pick
+from duelist.tui.text.ranking import fmt_prob, fmt_score, preview, score_bar
+from duelist.tui.text.sanitize import literal
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -268,7 +269,7 @@ class RankScreen(Screen[None]):
         self._show_detail(event.cursor_row)
 
     def action_send(self, mode: str) -> None:
-        from duelist.engine.ranking import feedback_pairs
+        from duelist.engine.scoring.ranking import feedback_pairs
 
         pairs = [(a, b) for a, b in feedback_pairs(self.ranked, mode) if a.response != b.response]
         if not pairs:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from duelist.tui.sanitize import one_line
+from duelist.engine.safe_text import one_line
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -83,7 +83,7 @@ class FilePrompt(ModalScreen[FileGroups | None]):
             self.dismiss(None)
             return
         from duelist.engine.errors import DuelistError
-        from duelist.engine.ranking import candidates_from_file
+        from duelist.engine.scoring.ranking import candidates_from_file
 
         try:
             groups = candidates_from_file(Path(path).expanduser())

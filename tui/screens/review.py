@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from duelist.engine.safe_text import one_line
 from duelist.store.review import SearchFilter
-from duelist.tui.review_items import (
+from duelist.tui.search_query import QueryError, describe, parse_query
+from duelist.tui.text.review_items import (
     ReviewItem,
     choice_text,
     decision_text,
@@ -24,8 +26,7 @@ from duelist.tui.review_items import (
     review_ids,
     vote_lines,
 )
-from duelist.tui.sanitize import literal, one_line
-from duelist.tui.search_query import QueryError, describe, parse_query
+from duelist.tui.text.sanitize import literal
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult

@@ -4,7 +4,7 @@ Why a follow-up key rather than six keys of their own: the plain 1/2 flow stays
 one key and unchanged, and a graded judgement costs exactly one extra key
 (`!`, then 1 slightly, 2 clearly, 3 much). Esc cancels: nothing is recorded.
 The chosen level is stored on the judgement (`annotations.strength`) and becomes
-TRL's margin at export and training (see duelist.engine.strength, which this
+TRL's margin at export and training (see duelist.engine.preferences.strength, which this
 module must not import: it is on the annotate screen's launch path).
 """
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, ClassVar
 
+from duelist.engine.application import run_launch as rl
 from duelist.engine.errors import DuelistError
+from duelist.engine.safe_text import one_line
 from duelist.store import Store
-from duelist.tui import run_launch as rl
 from duelist.tui.run_monitor import RunLaunchFailed, RunStarted, monitor_for
-from duelist.tui.sanitize import one_line
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult

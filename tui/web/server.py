@@ -33,8 +33,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 from aiohttp.abc import AbstractAccessLogger
+from duelist.engine.safe_text import one_line
 from duelist.store import Store
-from duelist.tui.sanitize import one_line
 from duelist.tui.web.guard import ANNOTATOR_ENV, FailureLimiter, TicketBook
 from duelist.tui.web.page import STATIC_DIR, browser_script, render_page, security_headers
 from textual_serve.app_service import AppService

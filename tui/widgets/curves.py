@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from duelist.tui.run_state import Point
+from duelist.engine.application.run_state import Point
 from textual_plotext import PlotextPlot
 
 # plotext colour name -> the Textual colour that looks the same in the border legend.

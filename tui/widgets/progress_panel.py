@@ -6,7 +6,7 @@ judgement, and a single renderable keeps the per-key layout work small.
 
 from __future__ import annotations
 
-from duelist.tui.session import Progress
+from duelist.engine.application.annotation_session import Progress
 from rich.text import Text
 from textual.widgets import Static
 

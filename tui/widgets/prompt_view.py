@@ -11,8 +11,8 @@ to its end, so the final question, the one being answered, stays in view.
 
 from __future__ import annotations
 
-from duelist.tui.dialogue import Turn, split_history, split_turns
-from duelist.tui.sanitize import literal
+from duelist.tui.text.prompt_turns import Turn, split_history, split_turns
+from duelist.tui.text.sanitize import literal
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll

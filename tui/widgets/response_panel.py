@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from duelist.tui.sanitize import display
+from duelist.engine.safe_text import display
 from duelist.tui.widgets.safe_markdown import markdown_renderable
 from rich.text import Text
 from textual import events

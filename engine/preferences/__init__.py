@@ -1,0 +1,2 @@
+"""From judgements to preference pairs: the pair type, resolution policies,
+graded strength, and the TRL-ready export."""

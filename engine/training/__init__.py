@@ -1,0 +1,2 @@
+"""Reward-model training: `RewardParams`, `train(params)`, the worker process and
+how it is launched (one process or accelerate), batching, freezing, validation."""
