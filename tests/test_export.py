@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from duelist.engine.errors import DuelistError
 from duelist.engine.preferences.export import COLUMNS, export_pairs
-from duelist.engine.preferences.resolve import Outcome, register_policy, resolve_pairs
+from duelist.engine.preferences.resolve import register_policy, resolve_pairs
+from duelist.engine.preferences.votes import Outcome
 from duelist.store import NewAnnotation, NewComparison, Store
 from duelist.tui.cli.main import main
 

@@ -4,10 +4,10 @@ Several annotators may judge one comparison. A policy turns their votes into one
 outcome: 'a' or 'b' (a pair for training), or 'tie', 'both_bad', 'skip',
 'conflict' (left out, and counted, so a user sees what was dropped and why).
 
-Policies live in a registry so other modules can add their own without touching
-this file; the quality module registers a reliability-weighted one:
+Policies live in a registry: majority and unanimous (`votes`), the quality
+module's reliability-weighted one, and any a caller adds without touching this file:
 
-    register_policy("weighted", my_policy)   # my_policy(votes, weights) -> Outcome
+    register_policy("mine", my_policy)   # my_policy(votes, weights) -> Outcome
     resolve_pairs(store, policy="weighted", weights={"alice": 1.0, "bob": 0.4})
 
 Each annotator counts once per comparison: their latest live (not undone)
@@ -23,32 +23,21 @@ from typing import Any
 from duelist.engine.errors import DuelistError
 from duelist.engine.preferences.pair import PreferencePair
 from duelist.engine.preferences.strength import STRENGTH_NAMES, margin_for, pair_margin
+from duelist.engine.preferences.votes import (
+    VOTE_CHOICES,
+    Outcome,
+    Vote,
+    majority,
+    unanimous,
+)
+from duelist.engine.quality.weighted_policy import store_weights, weighted
 from duelist.store import Store
 
-OUTCOMES = ("pair", "tie", "both_bad", "skip", "conflict")
-VOTE_CHOICES = ("a", "b", "tie", "both_bad")
-
-
-@dataclass(frozen=True, slots=True)
-class Vote:
-    annotator: str
-    choice: str  # a, b, tie, both_bad or skip (stored orientation)
-    strength: int | None = None  # 1-3 for a graded A/B vote
-    note: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What a policy decided: `choice` is a, b, tie, both_bad, skip or conflict;
-    `weight` is how much the resulting pair should count in training (0..1]."""
-
-    choice: str
-    weight: float = 1.0
-
-
 Policy = Callable[[list[Vote], Mapping[str, float] | None], Outcome]
-_POLICIES: dict[str, Policy] = {}
-_WEIGHTS_FROM: dict[str, Callable[[Store], Mapping[str, float]]] = {}
+# The built-in policies; `register_policy` adds more (tests and plug-ins do).
+_POLICIES: dict[str, Policy] = {"majority": majority, "unanimous": unanimous,
+                                "weighted": weighted}
+_WEIGHTS_FROM: dict[str, Callable[[Store], Mapping[str, float]]] = {"weighted": store_weights}
 
 
 def register_policy(name: str, policy: Policy,
@@ -66,39 +55,6 @@ def policies() -> list[str]:
     return sorted(_POLICIES)
 
 
-def _tally(votes: list[Vote], weights: Mapping[str, float] | None) -> dict[str, float]:
-    tally = dict.fromkeys(VOTE_CHOICES, 0.0)
-    for v in votes:
-        if v.choice in tally:
-            tally[v.choice] += 1.0 if weights is None else float(weights.get(v.annotator, 1.0))
-    return tally
-
-
-def majority(votes: list[Vote], weights: Mapping[str, float] | None = None) -> Outcome:
-    """The choice with the most (weighted) votes; a draw at the top is a conflict."""
-    tally = _tally(votes, weights)
-    total = sum(tally.values())
-    if total <= 0:
-        return Outcome("skip", 0.0)
-    top = max(tally.values())
-    leaders = [c for c, n in tally.items() if n == top]
-    if len(leaders) > 1:
-        return Outcome("conflict", 0.0)
-    return Outcome(leaders[0], top / total)
-
-
-def unanimous(votes: list[Vote], weights: Mapping[str, float] | None = None) -> Outcome:
-    """A pair only when every non-skip vote agrees."""
-    cast = {v.choice for v in votes if v.choice in VOTE_CHOICES}
-    if not cast:
-        return Outcome("skip", 0.0)
-    if len(cast) > 1:
-        return Outcome("conflict", 0.0)
-    return Outcome(cast.pop(), 1.0)
-
-
-register_policy("majority", majority)
-register_policy("unanimous", unanimous)
 
 
 @dataclass
@@ -227,6 +183,3 @@ def _provenance(source: str, cast: list[Vote], outcome: Outcome) -> dict[str, An
         "adjudicated": adjudicated,
     }
 
-
-# The reliability-weighted policy lives with the quality code; importing it registers it.
-from duelist.engine.quality import policy as _weighted_policy  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """The `weighted` resolution policy: each vote counts by its annotator's reliability.
 
-Plugged into `duelist.engine.preferences.resolve` (its registry), so `duelist export
+Listed in `duelist.engine.preferences.resolve`'s registry, so `duelist export
 --policy weighted` and training use it like majority or unanimous. When the
 caller passes no weights, they are estimated from the store's gold answers and
 agreement (see reliability.py); an annotator the estimate has never seen
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from duelist.engine.preferences.resolve import Outcome, Vote, majority, register_policy
+from duelist.engine.preferences.votes import Outcome, Vote, majority
 from duelist.engine.quality.annotator_stats import latest_labels
 from duelist.engine.quality.reliability import (
     PRIOR_CORRECT,
@@ -38,6 +38,3 @@ def weighted(votes: list[Vote], weights: Mapping[str, float] | None = None) -> O
         return majority(votes, None)
     full = {v.annotator: float(weights.get(v.annotator, UNSEEN_WEIGHT)) for v in votes}
     return majority(votes, full)
-
-
-register_policy("weighted", weighted, weights_from=store_weights)
