@@ -15,13 +15,14 @@ from duelist.engine.application.queue_orders import (
     make_order,
 )
 from duelist.store import NewAnnotation, Score, Store
-from duelist.tui.app import DuelistApp, screen_bindings
+from duelist.tui.app import DuelistApp
 from duelist.tui.cli.main import main
 from duelist.tui.screens import app_keys as registry
 from duelist.tui.screens.annotate import AnnotateScreen
 from duelist.tui.screens.guidelines import GuidelinesScreen
 from duelist.tui.screens.help import HelpScreen, key_label
 from duelist.tui.text.prompt_turns import split_history, split_turns
+from duelist.tui.widgets.key_hints import screen_bindings
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from duelist.engine.application.annotation_session import Session
 from duelist.store import Store
 from duelist.tui.screens import app_keys as registry
 from duelist.tui.screens.annotate import AnnotateScreen
+from duelist.tui.widgets.key_hints import screen_bindings
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -190,15 +191,3 @@ class DuelistApp(App[int]):
 
         if not isinstance(self.screen, GuidelinesScreen):
             self.push_screen(GuidelinesScreen(load_guidelines(self.options.guidelines)))
-
-
-def screen_bindings(cls: type) -> list[Binding]:
-    """Bindings declared on a class and its bases (most derived first, no repeats)."""
-    seen: set[str] = set()
-    out: list[Binding] = []
-    for klass in cls.__mro__:
-        for b in klass.__dict__.get("BINDINGS", []):
-            if isinstance(b, Binding) and b.key not in seen and klass.__module__.startswith("duelist"):
-                seen.add(b.key)
-                out.append(b)
-    return out

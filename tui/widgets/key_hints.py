@@ -28,6 +28,21 @@ def hint_text(bindings: list[Binding]) -> Text:
     return out
 
 
+def screen_bindings(cls: type) -> list[Binding]:
+    """Bindings declared on a class and its bases (most derived first, no repeats).
+
+    Used by the hints line and the app's help/command palette alike, so what the keys
+    do and what the screen says they do come from one list."""
+    seen: set[str] = set()
+    out: list[Binding] = []
+    for klass in cls.__mro__:
+        for b in klass.__dict__.get("BINDINGS", []):
+            if isinstance(b, Binding) and b.key not in seen and klass.__module__.startswith("duelist"):
+                seen.add(b.key)
+                out.append(b)
+    return out
+
+
 # Always shown, at the right end, however narrow the terminal: at 80 columns the full
 # line was cut and a new user lost "? Help" and "q Quit" (issue 14, item 14).
 PINNED_KEYS = ("question_mark", "q")
@@ -38,8 +53,6 @@ class KeyHints(Static):
     (help, quit) always fit, and the screen's keys are cut with "…" instead."""
 
     def on_mount(self) -> None:
-        from duelist.tui.app import screen_bindings
-
         bindings = screen_bindings(type(self.screen)) + screen_bindings(type(self.app))
         self._rest = hint_text([b for b in bindings if b.key not in PINNED_KEYS])
         self._pinned = hint_text([b for b in bindings if b.key in PINNED_KEYS])
