@@ -27,16 +27,19 @@ import argparse
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from duelist.engine.preferences.resolve import resolve_pairs
+# bench.sim (the simulations) is not shipped: run from a checkout, import it from the repo.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from duelist.store import NewAnnotation, NewComparison, Score, Store
 
 from bench.sim.active_synthetic import compare
 from bench.sim.annotators import populate, standard_team
-from bench.sim.graded import adjudication_accuracy, compare_margin
+from bench.sim.graded import adjudication_accuracy, compare_margin, resolution_accuracy
 
 
 def bench_active(seeds: int, target: float, budget: int) -> None:
@@ -56,16 +59,8 @@ def bench_weighted(seeds: int) -> None:
     for seed in range(seeds):
         store = Store.open(":memory:")
         truth = populate(store, standard_team(), n_items=400, overlap=3, seed=100 + seed)
-        gold = store.gold_answers()
-        n = len(truth) - len(gold)
         for policy, out in (("majority", maj), ("weighted", wtd)):
-            right = 0
-            for p in resolve_pairs(store, policy).pairs:
-                if p.comparison_id in gold:
-                    continue
-                c = store.get_comparison(p.comparison_id)
-                right += (p.chosen == c.response_a) == (truth[c.id] == "a")
-            out.append(right / n)
+            out.append(resolution_accuracy(store, truth, policy))
         store.close()
     print(f"[resolve] accuracy vs truth on simulated teams ({seeds} seeds, 360 items each):")
     print(f"  majority median {statistics.median(maj):.3f}  weighted median "

@@ -47,6 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _keypress import pct, press_latencies_ms
 from _tui_store import fresh_copy
 from duelist.engine.application.annotation_session import Progress, Session
 from duelist.store import Comparison, Store
@@ -161,25 +162,13 @@ async def press_latencies(db: Path, annotator: str, naive: bool,
                           presses: int) -> tuple[list[float], float]:
     """(per-press latencies in ms, CPU ms per press of this process, Pilot included)."""
     app = make_app(db, annotator, naive)
-    out: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
         cpu0 = time.process_time()
-        for _ in range(presses):
-            before = screen.painted_at
-            t = time.perf_counter()
-            await pilot.press("1")
-            while screen.painted_at == before:
-                await pilot.pause(0.001)
-            out.append((screen.painted_at - t) * 1000)
+        out = await press_latencies_ms(pilot, screen, presses)
         cpu_ms = (time.process_time() - cpu0) * 1000 / presses
     return out, cpu_ms
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

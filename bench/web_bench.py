@@ -35,7 +35,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "bench"))
 
+from _keypress import pct, press_latencies_ms  # noqa: E402
 from duelist.store import NewComparison, Store  # noqa: E402
 from web_helpers import WebServer, add_annotator, chromium, need_chromium  # noqa: E402
 
@@ -75,11 +77,6 @@ def build_store(db: Path, n: int) -> None:
         store.insert_comparisons(rows)
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def summary(values: list[float]) -> str:
     return (f"p50 {statistics.median(values):6.1f} ms  p95 {pct(values, 0.95):6.1f} ms  "
             f"max {max(values):6.1f} ms  (n={len(values)})")
@@ -91,18 +88,9 @@ async def terminal_latencies(db: Path, presses: int) -> list[float]:
 
     app = DuelistApp(db, AnnotateOptions(annotator="bench-terminal", seed=1, overlap=1,
                                          gold_rate=0.0))
-    out: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        screen = app.screen
-        for _ in range(presses):
-            before = screen.painted_at
-            t = time.perf_counter()
-            await pilot.press("1")
-            while screen.painted_at == before:
-                await pilot.pause(0.001)
-            out.append((screen.painted_at - t) * 1000)
-    return out
+        return await press_latencies_ms(pilot, app.screen, presses)
 
 
 # ---- browser ----------------------------------------------------------------------

@@ -94,6 +94,18 @@ def compare_margin(seeds: int = 10, target: float = 0.95, **kw) -> dict[str, lis
     return out
 
 
+def resolution_accuracy(store: Store, truth: dict[int, str], policy: str) -> float:
+    """Share of the non-gold items whose resolved pair agrees with the simulated truth."""
+    gold = store.gold_answers()
+    right = 0
+    for p in resolve_pairs(store, policy).pairs:
+        if p.comparison_id in gold:
+            continue
+        c = store.get_comparison(p.comparison_id)
+        right += (p.chosen == c.response_a) == (truth[c.id] == "a")
+    return right / (len(truth) - len(gold))
+
+
 def adjudication_accuracy(seed: int, lead_accuracy: float = 0.95, n_items: int = 400
                           ) -> dict[str, float]:
     """Resolution accuracy vs truth (non-gold items) of weighted vote, and of
@@ -101,25 +113,15 @@ def adjudication_accuracy(seed: int, lead_accuracy: float = 0.95, n_items: int =
     store = Store.open(":memory:")
     truth = populate(store, standard_team(), n_items=n_items, overlap=3, seed=100 + seed)
     gold = store.gold_answers()
-    n = len(truth) - len(gold)
-
-    def accuracy(policy: str) -> float:
-        right = 0
-        for p in resolve_pairs(store, policy).pairs:
-            if p.comparison_id in gold:
-                continue
-            c = store.get_comparison(p.comparison_id)
-            right += (p.chosen == c.response_a) == (truth[c.id] == "a")
-        return right / n
-
-    weighted = accuracy("weighted")
+    weighted = resolution_accuracy(store, truth, "weighted")
     rng = random.Random(seed)
     disputed = [cid for cid in store.review_comparison_ids() if cid not in gold]
     for cid in disputed:
         right = truth[cid]
         wrong = "b" if right == "a" else "a"
         store.add_adjudication(cid, "lead", right if rng.random() < lead_accuracy else wrong)
-    adjudicated = accuracy("adjudicated:weighted")
+    adjudicated = resolution_accuracy(store, truth, "adjudicated:weighted")
+    n = len(truth) - len(gold)
     store.close()
     return {"weighted": weighted, "adjudicated": adjudicated, "reviewed": len(disputed),
             "items": n}
