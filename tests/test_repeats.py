@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from annotate_helpers import make_app, make_project
 from duelist.engine.application.annotation_session import Session
+from duelist.engine.application.judgement_stats import wilson
 from duelist.engine.application.repeats import MIN_GAP
 from duelist.engine.preferences.resolve import resolve_pairs
-from duelist.engine.quality.judgement_stats import wilson
 from duelist.store import NewAnnotation, Store
 from duelist.tui.cli.main import main
 

@@ -30,7 +30,7 @@ from duelist.engine.preferences.votes import (
     majority,
     unanimous,
 )
-from duelist.engine.quality.weighted_policy import store_weights, weighted
+from duelist.engine.preferences.weighted_policy import store_weights, weighted
 from duelist.store import Store
 
 Policy = Callable[[list[Vote], Mapping[str, float] | None], Outcome]

@@ -1,7 +1,7 @@
 """Votes and outcomes: what one comparison's judgements are, and the two plain policies.
 
 Split from `resolve` so a policy module (the reliability-weighted one in
-`duelist.engine.quality.weighted_policy`) can build on `majority` without importing
+`duelist.engine.preferences.weighted_policy`) can build on `majority` without importing
 the resolver that registers it: the resolver imports policies, never the reverse.
 """
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from duelist.engine.quality.project_stats import build_stats
+from duelist.engine.application.project_stats import build_stats
 from duelist.engine.safe_text import clean
 from duelist.store import Store, StoreError
 from duelist.tui.cli import main as cli

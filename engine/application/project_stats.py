@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from duelist.engine.application.judgement_stats import judgements_section
 from duelist.engine.preferences.resolve import resolve_pairs
-from duelist.engine.quality.judgement_stats import judgements_section
 from duelist.engine.quality.report import quality_section
 from duelist.store import Store
 
