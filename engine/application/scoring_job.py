@@ -2,7 +2,7 @@
 
 The annotate screen calls `ScoringWatcher.check()` on a slow timer. When the
 current model changes (a training run registered a new one) and some open
-comparisons lack its scores, it starts `python -m duelist.engine.scoring.uncertainty_job`
+comparisons lack its scores, it starts `python -m duelist.engine.application.uncertainty_job`
 as a detached child process and returns at once; the queue picks the scores up
 as they are committed. torch is never imported here.
 """
@@ -13,14 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from duelist.engine.scoring.uncertainty_job import job_running
+from duelist.engine.application.uncertainty_job import job_running
 from duelist.store import Store
 
 
 def start_scoring(db_path: str | Path, model_id: int, *, overlap: int = 1,
                   log_path: str | Path | None = None) -> subprocess.Popen:
     """Launch the scoring job; its events go to `log_path` (or are discarded)."""
-    cmd = [sys.executable, "-m", "duelist.engine.scoring.uncertainty_job", "--db", str(db_path),
+    cmd = [sys.executable, "-m", "duelist.engine.application.uncertainty_job", "--db", str(db_path),
            "--model-id", str(model_id), "--overlap", str(overlap)]
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     try:

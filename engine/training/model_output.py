@@ -8,6 +8,9 @@ Layout of `<project>/<project_name>/`:
   top (what PPO pipelines load with `AutoModelForSequenceClassification`), and the
   adapter it came from under `adapter/`.
 Everything is written in a temp dir beside the target and renamed into place.
+
+It lives with training (not in engine/models/) because it hands back a RewardModel:
+training builds on scoring, and models/ sits below both.
 """
 
 from __future__ import annotations
