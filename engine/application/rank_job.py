@@ -19,8 +19,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from duelist.engine.application import model_choice
 from duelist.engine.application.model_choice import ModelChoice
-from duelist.engine.application.model_choice import load as load_choice
 
 _CACHE: dict[tuple[str, ...], Any] = {}
 _LOCK = threading.Lock()
@@ -43,7 +43,7 @@ def load(source: ModelChoice) -> Any:
     with _LOCK:
         if key in _CACHE:
             return _CACHE[key]
-    model = load_choice(source)
+    model = model_choice.load(source)
     with _LOCK:
         _CACHE.clear()  # one model in memory at a time
         _CACHE[key] = model
