@@ -162,9 +162,9 @@ def _peft(params: PolicyParams) -> Any:
 
 def train_policy(params: PolicyParams, *, emit: Emit | None = None) -> Path:
     """Train the policy as `params` says; return the written policy dir."""
+    from duelist.engine.files.atomic import atomic_dir
     from duelist.engine.models.loading import quiet_transformers
     from duelist.engine.models.model_check import check_model_dir
-    from duelist.engine.models.model_files import atomic_dir
     from duelist.engine.rl.reward_function import reward_function
 
     emit = emit or (lambda event, **fields: None)

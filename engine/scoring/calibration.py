@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import ModelLoadError
+from duelist.engine.files.atomic import atomic_file
 from duelist.engine.files.safe_read import read_json
 
 CALIBRATION_FILE = "calibration.json"
@@ -144,9 +145,8 @@ class Calibration:
 
     def save(self, model_dir: str | Path) -> Path:
         path = Path(model_dir) / CALIBRATION_FILE
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        with atomic_file(path) as tmp:
+            tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
         return path
 
     @classmethod

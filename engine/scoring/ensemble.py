@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import ModelLoadError, ParamsError
+from duelist.engine.files.atomic import atomic_dir
 from duelist.engine.files.safe_read import UnsafeFile, check_inside, read_json
 from duelist.engine.models.model_check import ENSEMBLE_FILE, check_model_dir
-from duelist.engine.models.model_files import atomic_dir
 from duelist.engine.scoring.calibration import Calibration
 from duelist.engine.scoring.model_set import Progress, ScoreDetail, ScoringMixin, detail_of
 

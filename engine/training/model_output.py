@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from duelist.engine.models.model_files import atomic_dir, write_meta, write_model_card
+from duelist.engine.files.atomic import atomic_dir
+from duelist.engine.models.model_files import write_meta, write_model_card
 from duelist.engine.scoring.reward_model import RewardModel
 from duelist.engine.training.params import RewardParams
 
