@@ -70,9 +70,9 @@ def model_name(name: str, path: str) -> str:
     return parent or name or path
 
 
-def _registered(rec: ModelRecord, kind: str) -> ModelChoice:
-    return ModelChoice(kind, f"current model: {model_name(rec.name, rec.path)}", (rec.path,),
-                       model_id=rec.id)
+def _registered(rec: ModelRecord, kind: str, how: str | None = None) -> ModelChoice:
+    label = f"{'current model' if kind == 'current' else 'model'}: {model_name(rec.name, rec.path)}"
+    return ModelChoice(kind, label, (rec.path,), how=how, model_id=rec.id)
 
 
 def _aspect_set(dirs: dict[str, str], weights: dict[str, float],
@@ -142,9 +142,8 @@ def choose(store: Store | None, models: Sequence[str] = (), *, weights: str | No
         if rec is None:
             return None
         if not weights:
-            return ModelChoice("current", _registered(rec, "current").label, (rec.path,), how=how,
-                               model_id=rec.id)
-        specs = [(None, rec.path)]
+            return _registered(rec, "current", how)
+        specs = [(None, rec.path)]  # --weights without --model: the current model's aspect
     for _, d in specs:
         check_model_dir(d)
     if weights:
