@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 from duelist.engine.errors import ModelLoadError
-from duelist.engine.scoring.calibration import Calibration, fit, fit_temperature, sigmoid
-from duelist.engine.scoring.evaluate import (
+from duelist.engine.scoring.calibration import (
+    Calibration,
     expected_calibration_error,
+    fit,
+    fit_temperature,
     pair_ece,
-    pair_metrics,
-    pearson,
-    spearman,
+    sigmoid,
 )
+from duelist.engine.scoring.evaluate import pair_metrics, pearson, spearman
 
 
 def miscalibrated_margins(n: int, overconfidence: float, seed: int = 0) -> list[float]:

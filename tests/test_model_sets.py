@@ -6,15 +6,11 @@ import statistics
 from pathlib import Path
 
 import pytest
+from duelist.engine.application.uncertainty_job import load_score_fn
 from duelist.engine.errors import ModelLoadError, ParamsError
 from duelist.engine.scoring.aspects import AspectSet, from_store, parse_weights
-from duelist.engine.scoring.ensemble import (
-    Ensemble,
-    aggregate,
-    load_for_uncertainty,
-    write_manifest,
-)
-from duelist.engine.scoring.model_set import load_model
+from duelist.engine.scoring.ensemble import Ensemble, aggregate, write_manifest
+from duelist.engine.scoring.loader import load_model
 from duelist.engine.scoring.reward_model import RewardModel
 from test_scorer import _items, spread_weights
 from tiny_models import build_bert
@@ -82,10 +78,11 @@ def test_ensemble_manifest_loads_and_feeds_the_uncertainty_queue(member_dirs, me
     want = Ensemble(members, how="median").score_detail(prompts, responses)
     got = loaded.score_detail(prompts, responses)
     assert got.scores == pytest.approx(want.scores, abs=1e-5)
-    fn = load_for_uncertainty(path)
+    fn = load_score_fn(str(path))
     rewards, spreads = fn(prompts, responses)
     assert len(rewards) == 6 and spreads is not None and max(spreads) > 0
-    assert load_for_uncertainty(member_dirs[0]) is None  # a single model is not an ensemble
+    # a single model is not an ensemble: the queue gets no spread from it
+    assert load_score_fn(str(member_dirs[0]))(prompts, responses)[1] is None
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "ensemble.json").write_text("{}")
     with pytest.raises(ModelLoadError, match="ensemble"):

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from duelist.engine.files.atomic import atomic_dir, atomic_file
 from duelist.engine.files.file_modes import current_umask
-from duelist.engine.files.tmpfiles import atomic_file
-from duelist.engine.models.model_files import atomic_dir
 from duelist.engine.preferences.export import export_pairs
 from duelist.engine.preferences.pair import PreferencePair
 

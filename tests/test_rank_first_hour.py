@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import wait_for
-from duelist.engine.application.rank_job import model_name
+from duelist.engine.application.model_choice import model_name
 from duelist.store import NewComparison, Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
 from duelist.tui.screens.annotate import AnnotateScreen

@@ -34,7 +34,7 @@ def test_score_queue_process_scores_open_items(scored_setup):
         first = s.comparison_ids()[0]
         s.add_annotation(NewAnnotation(comparison_id=first, annotator="ann", choice="a"))
     proc = subprocess.run(
-        [sys.executable, "-m", "duelist.engine.scoring.uncertainty_job", "--db", str(db),
+        [sys.executable, "-m", "duelist.engine.application.uncertainty_job", "--db", str(db),
          "--model-id", str(model_id), "--page", "3"],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -62,7 +62,7 @@ def test_score_queue_process_scores_open_items(scored_setup):
             assert ann.model_n == 1 and ann.model_agree == int(margin.score_a > margin.score_b)
     # Running again finds nothing left to score.
     again = subprocess.run(
-        [sys.executable, "-m", "duelist.engine.scoring.uncertainty_job", "--db", str(db),
+        [sys.executable, "-m", "duelist.engine.application.uncertainty_job", "--db", str(db),
          "--model-id", str(model_id)], capture_output=True, text=True, timeout=300)
     done = [e for e in map(parse_event, again.stdout.splitlines()) if e][-1]
     assert done["event"] == "done" and done["metrics"]["scored"] == 0
@@ -71,7 +71,7 @@ def test_score_queue_process_scores_open_items(scored_setup):
 def test_score_queue_reports_a_missing_model(tmp_path):
     db = tmp_path / "empty.db"
     Store.open(db).close()
-    proc = subprocess.run([sys.executable, "-m", "duelist.engine.scoring.uncertainty_job", "--db", str(db)],
+    proc = subprocess.run([sys.executable, "-m", "duelist.engine.application.uncertainty_job", "--db", str(db)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     event = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -95,8 +95,8 @@ def test_watcher_starts_a_job_once_per_new_model(scored_setup):
 
 def test_ensemble_spread_feeds_the_disagreement_order(tmp_path):
     """An ensemble dir scores with std across members; the disagreement order reads it."""
+    from duelist.engine.application.uncertainty_job import load_score_fn, score_open_comparisons
     from duelist.engine.scoring.ensemble import write_manifest
-    from duelist.engine.scoring.uncertainty_job import load_score_fn, score_open_comparisons
 
     members = [build_bert(tmp_path / f"m{i}", seed=i) for i in range(2)]
     ens_dir = write_manifest(tmp_path / "ens", members)

@@ -12,10 +12,11 @@ from duelist.engine.models.encoding import PairEncoder
 from duelist.engine.models.loading import load_tokenizer
 from duelist.engine.preferences.pair import PreferencePair
 from duelist.engine.scoring.calibration import Calibration
-from duelist.engine.scoring.ensemble import Ensemble, train_ensemble
-from duelist.engine.scoring.model_set import load_model
+from duelist.engine.scoring.ensemble import Ensemble
+from duelist.engine.scoring.loader import load_model
 from duelist.engine.scoring.reward_model import RewardModel
 from duelist.engine.training.batching import encode_pairs
+from duelist.engine.training.ensemble_training import train_ensemble
 from duelist.engine.training.params import RewardParams
 from tiny_models import build_bert, build_llama, synthetic_pairs, write_pairs_json
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 from duelist.engine import RewardModel, RewardParams, train
 from duelist.engine.errors import ModelLoadError
-from duelist.engine.models.model_files import atomic_dir
+from duelist.engine.files.atomic import atomic_dir
 from tiny_models import BUILDERS, synthetic_pairs, write_pairs_json
 
 PROBES = [("what is the cat", "the dog is good and happy"), ("tell me", "bad bad answer"),

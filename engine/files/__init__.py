@@ -1,2 +1,3 @@
-"""Files the engine writes or reads beside user data: atomic writes, permissions,
-temp-file clean-up, and safe reads of small metadata files."""
+"""Files the engine writes or reads beside user data: atomic writes (files and
+folders), the one table writer (JSONL/JSON/CSV/Parquet), permissions, temp-file
+clean-up, and safe reads of small metadata files."""

@@ -1,2 +1,3 @@
 """Reward-model files and how a model sees text: the encoding (the one place,
-for training and scoring), loading offline, precision, the model dir and its metadata."""
+for training and scoring), the torch-free model-dir checks, loading offline,
+precision, and the model dir's metadata and card."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from duelist.engine.errors import ModelLoadError
 from duelist.engine.models.encoding import prepare_tokenizer
+from duelist.engine.models.model_check import check_model_source
 
 DEFAULT_MODEL_ALIASES = {"", "minilm", "default", "all-minilm-l6-v2"}
 
@@ -38,22 +39,6 @@ def resolve_model_id(model: str | None) -> str:
     if model is None or model.strip().lower() in DEFAULT_MODEL_ALIASES:
         return embedded_minilm_path()
     return model
-
-
-def _looks_like_path(model: str) -> bool:
-    """Hub ids are 'name' or 'org/name'; anything else is meant as a local path."""
-    return model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
-
-
-def check_model_source(model: str) -> None:
-    """Fail early, in one line, for a directory that cannot be a model."""
-    path = Path(model).expanduser()
-    if path.is_dir():
-        if not (path / "config.json").exists() and not (path / "adapter_config.json").exists():
-            raise ModelLoadError(f"model directory '{model}' has no config.json: not a Hugging Face model")
-        return
-    if _looks_like_path(model):
-        raise ModelLoadError(f"model directory '{model}' does not exist")
 
 
 def _short(exc: BaseException) -> str:

@@ -1,9 +1,6 @@
-"""The trained model directory: atomic writes, `duelist.json`, and the model card.
+"""The trained model directory: `duelist.json` and the model card.
 
-Why atomic: the TUI and the registry treat "the directory exists" as "the model is
-complete". A run killed while saving must never leave a half-written model under the
-final name, so everything is written into a hidden temp dir in the SAME parent (same
-filesystem, so the final `rename` is atomic) and renamed into place at the end.
+Model dirs are written atomically with engine/files/atomic.py's `atomic_dir`.
 
 `duelist.json` is what makes scoring encode exactly like training: it stores the
 encoder kind and max_length, next to the config, data hash, counts, metrics and
@@ -12,18 +9,10 @@ library versions.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-
-from duelist.engine.errors import DuelistError
-from duelist.engine.files.file_modes import fix_dir_mode
 
 META_FILE = "duelist.json"
 META_VERSION = 1
@@ -37,45 +26,6 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return out
-
-
-@contextlib.contextmanager
-def atomic_dir(target: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
-    """Yield a temp dir; on success it replaces `target` in one rename, on error it vanishes."""
-    target = Path(target).resolve()
-    if target.exists() and not target.is_dir():
-        # A file (the project database, a data file) is never a model: never move it aside.
-        raise DuelistError(f"'{target}' is an existing file, not a model directory; refusing "
-                           "to replace it. Choose another --project-name")
-    if overwrite and target.is_dir() and not _replaceable(target):
-        # Replacing means deleting the old dir: never do that to a folder that is not a
-        # model (the project folder, a data folder picked as --project-name by mistake).
-        raise DuelistError(f"'{target}' exists and is not a model directory; refusing to "
-                           "replace it. Choose another --project-name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
-        yield tmp
-        fix_dir_mode(tmp, target)  # mkdtemp made it 0700 whatever the umask
-        if target.exists():
-            if not overwrite:
-                raise FileExistsError(f"{target} already exists")
-            # Move the old dir aside first, so there is no moment without a complete model.
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.rename(target, old / "m")
-            os.rename(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _replaceable(folder: Path) -> bool:
-    """An empty folder, or one holding a model, an adapter or an ensemble."""
-    markers = (META_FILE, "config.json", "adapter_config.json", "ensemble.json")
-    return not any(folder.iterdir()) or any((folder / m).is_file() for m in markers)
 
 
 def write_meta(model_dir: Path, meta: dict[str, Any]) -> None:

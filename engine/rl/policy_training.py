@@ -162,10 +162,10 @@ def _peft(params: PolicyParams) -> Any:
 
 def train_policy(params: PolicyParams, *, emit: Emit | None = None) -> Path:
     """Train the policy as `params` says; return the written policy dir."""
+    from duelist.engine.files.atomic import atomic_dir
     from duelist.engine.models.loading import quiet_transformers
-    from duelist.engine.models.model_files import atomic_dir
+    from duelist.engine.models.model_check import check_model_dir
     from duelist.engine.rl.reward_function import reward_function
-    from duelist.engine.scoring.model_set import check_model_dir
 
     emit = emit or (lambda event, **fields: None)
     params.validate()
@@ -180,7 +180,8 @@ def train_policy(params: PolicyParams, *, emit: Emit | None = None) -> Path:
     reward = reward_function(params.rl_reward_model_path, normalize=params.normalize_reward)
     emit("log", message=f"loading policy {params.model}")
     from datasets import Dataset
-    from duelist.engine.models.loading import _from_pretrained, check_model_source
+    from duelist.engine.models.loading import _from_pretrained
+    from duelist.engine.models.model_check import check_model_source
     from transformers import AutoTokenizer
 
     check_model_source(params.model)

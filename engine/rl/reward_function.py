@@ -27,7 +27,7 @@ from duelist.engine.rl.conversation import texts
 
 def _load(model: Any) -> Any:
     if isinstance(model, str | Path):
-        from duelist.engine.scoring.model_set import load_model
+        from duelist.engine.scoring.loader import load_model
 
         return load_model(model)
     if not hasattr(model, "score_detail"):

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import ParamsError
+from duelist.engine.scoring.ensemble import Ensemble
+from duelist.engine.scoring.loader import load_model
 from duelist.engine.scoring.model_set import Progress, ScoreDetail, ScoringMixin, detail_of
 
 WEIGHTS_SETTING = "aspect_weights"
@@ -95,9 +97,6 @@ class AspectSet(ScoringMixin):
 def build(groups: Mapping[str, Sequence[str | Path]], weights: Mapping[str, float], *,
           how: str = "mean", device: str | None = None) -> AspectSet:
     """Aspect name -> model dirs (several dirs: an ensemble within the aspect)."""
-    from duelist.engine.scoring.ensemble import Ensemble
-    from duelist.engine.scoring.model_set import load_model
-
     models: dict[str, Any] = {}
     for name, dirs in groups.items():
         loaded = [load_model(d, device=device) for d in dirs]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import ModelLoadError
+from duelist.engine.files.atomic import atomic_file
 from duelist.engine.files.safe_read import read_json
 
 CALIBRATION_FILE = "calibration.json"
@@ -37,6 +38,7 @@ T_MIN, T_MAX = 1e-3, 1e3
 # must lower both NLL and ECE, else the model keeps T = 1 (its raw margins).
 MIN_PAIRS = 30
 CV_FOLDS = 5
+ECE_BINS = 10
 
 
 def sigmoid(x: float) -> float:
@@ -82,6 +84,40 @@ def fit_temperature(margins: Sequence[float], *, iters: int = 80) -> float:
     return min(T_MAX, max(T_MIN, 1.0 / math.exp((lo + hi) / 2.0)))
 
 
+def expected_calibration_error(probs: Sequence[float], labels: Sequence[int],
+                               n_bins: int = ECE_BINS) -> float:
+    """Binned ECE: sum over equal-width bins of |bin| / n * |mean(prob) - mean(label)|."""
+    if len(probs) != len(labels):
+        raise ValueError("probs and labels differ in length")
+    if not probs:
+        return 0.0
+    sums = [[0.0, 0.0, 0] for _ in range(n_bins)]
+    for p, y in zip(probs, labels, strict=True):
+        b = min(n_bins - 1, int(p * n_bins))
+        sums[b][0] += p
+        sums[b][1] += y
+        sums[b][2] += 1
+    n = len(probs)
+    return sum(abs(sp - sy) / n for sp, sy, c in sums if c)
+
+
+def pair_ece(margins: Sequence[float], temperature: float = 1.0,
+             n_bins: int = ECE_BINS) -> float:
+    """ECE of P(chosen > rejected) = sigmoid(margin / T) over held-out pairs.
+
+    Every pair is counted in both orientations (p, 1) and (1 - p, 0): which response
+    is "first" is arbitrary, and with only the (p, 1) orientation every label would
+    be 1 and ECE would just measure under-confidence.
+    """
+    probs: list[float] = []
+    labels: list[int] = []
+    for m in margins:
+        p = sigmoid(m / temperature)
+        probs += [p, 1.0 - p]
+        labels += [1, 0]
+    return expected_calibration_error(probs, labels, n_bins)
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
     """A fitted temperature plus how much it helped on the pairs it was fitted on."""
@@ -109,9 +145,8 @@ class Calibration:
 
     def save(self, model_dir: str | Path) -> Path:
         path = Path(model_dir) / CALIBRATION_FILE
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        with atomic_file(path) as tmp:
+            tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
         return path
 
     @classmethod
@@ -141,8 +176,6 @@ def cross_validated(margins: Sequence[float], folds: int = CV_FOLDS) -> tuple[fl
     Folds are by position (i % folds): the validation split is already shuffled, and a
     fixed assignment keeps the decision reproducible.
     """
-    from duelist.engine.scoring.evaluate import pair_ece  # local: evaluate imports this module
-
     scaled: list[float] = []
     for f in range(folds):
         fit_on = [m for i, m in enumerate(margins) if i % folds != f]
@@ -156,8 +189,6 @@ def cross_validated(margins: Sequence[float], folds: int = CV_FOLDS) -> tuple[fl
 def fit(margins: Sequence[float]) -> Calibration:
     """Fit a temperature on margins r_chosen - r_rejected of held-out pairs, and keep it
     only if it lowers NLL and ECE on folds it was not fitted on (see MIN_PAIRS)."""
-    from duelist.engine.scoring.evaluate import pair_ece  # local: evaluate imports this module
-
     margins = [float(m) for m in margins if math.isfinite(float(m))]
     n = len(margins)
     t = fit_temperature(margins)
@@ -188,10 +219,10 @@ def fit_and_save(model_dir: str | Path, valid_pairs: Sequence[Any], *, model: An
     """Score validation pairs with the model in `model_dir`, fit T, save calibration.json.
 
     Called at the end of training. `valid_pairs` are PreferencePair-like objects
-    (prompt, chosen, rejected). `model` may be an already-loaded RewardModel to avoid
-    loading the weights twice; `margins` (chosen minus rejected reward, per pair), when
-    training already scored the pairs, avoids scoring them again. Returns None (and
-    writes nothing) without pairs.
+    (prompt, chosen, rejected). `model` is the loaded RewardModel (training has it in
+    memory; loading it here would tie calibration back to the model classes); `margins`
+    (chosen minus rejected reward, per pair), when training already scored the pairs,
+    avoids scoring them again. Returns None (and writes nothing) without pairs.
     """
     if not valid_pairs:
         return None
@@ -201,10 +232,8 @@ def fit_and_save(model_dir: str | Path, valid_pairs: Sequence[Any], *, model: An
         cal = fit(list(margins))
         cal.save(model_dir)
         return cal
-    if model is None:
-        from duelist.engine.scoring.reward_model import RewardModel
-
-        model = RewardModel.load(model_dir)
+    if model is None:  # loading is the caller's: this module stays below the model classes
+        raise ValueError("fit_and_save needs the loaded model or the margins")
     prompts = [p.prompt for p in valid_pairs]
     texts = [p.chosen for p in valid_pairs] + [p.rejected for p in valid_pairs]
     scores = model.score_batch(prompts + prompts, texts, progress=progress)

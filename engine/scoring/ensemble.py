@@ -5,32 +5,27 @@ The spread (population std) across members is the uncertainty the annotation que
 uses to pick what to ask humans next, and `min` aggregation is a cheap pessimistic
 reward (guards against one member's blind spot being exploited by a policy).
 
-Layout written by `train_ensemble(params, k)` (project_name "rm", seed 42, k 3):
+Layout written by `engine/training/ensemble_training.train_ensemble(params, k)`
+(project_name "rm", seed 42, k 3):
     rm-seed42/  rm-seed43/  rm-seed44/   full model dirs, each with its calibration
     rm/ensemble.json                      {"members": ["../rm-seed42", ...], "aggregate": "mean"}
-The registry records `rm/`; `load_model("rm")` gives an `Ensemble`.
+The registry records `rm/`; `engine/scoring/loader.load_model("rm")` gives an `Ensemble`.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import ModelLoadError, ParamsError
-from duelist.engine.files.safe_read import read_json
+from duelist.engine.files.atomic import atomic_dir
+from duelist.engine.files.safe_read import UnsafeFile, check_inside, read_json
+from duelist.engine.models.model_check import ENSEMBLE_FILE, check_model_dir
 from duelist.engine.scoring.calibration import Calibration
-from duelist.engine.scoring.model_set import (
-    ENSEMBLE_FILE,
-    Progress,
-    ScoreDetail,
-    ScoringMixin,
-    check_model_dir,
-    detail_of,
-)
+from duelist.engine.scoring.model_set import Progress, ScoreDetail, ScoringMixin, detail_of
 
 AGGREGATES = ("mean", "median", "min")
 ENSEMBLE_FORMAT = "duelist-ensemble"
@@ -74,6 +69,7 @@ class Ensemble(ScoringMixin):
     @classmethod
     def load(cls, path: str | Path, *, how: str | None = None,
              device: str | None = None) -> Ensemble:
+        # torch comes with RewardModel: imported when an ensemble loads, not with this module
         from duelist.engine.scoring.reward_model import RewardModel
 
         path = Path(path).expanduser()
@@ -115,8 +111,6 @@ def _check_member_path(path: Path, name: str) -> None:
     """Members live beside the ensemble (`../member`, as write_manifest names them) or
     inside it. A manifest from elsewhere must not point at any folder on the machine
     (`/home/someone/model`, `../../../../x`)."""
-    from duelist.engine.files.safe_read import UnsafeFile, check_inside
-
     try:
         check_inside(path / name, path.resolve().parent)
     except UnsafeFile:
@@ -128,8 +122,6 @@ def _check_member_path(path: Path, name: str) -> None:
 def write_manifest(path: str | Path, member_dirs: Sequence[str | Path], *, how: str = "mean",
                    meta: dict[str, Any] | None = None) -> Path:
     """Write `<path>/ensemble.json` naming members relative to it (the folder can move)."""
-    from duelist.engine.models.model_files import atomic_dir
-
     path = Path(path).resolve()
     members = [Path(m).resolve() for m in member_dirs]
     rel = [str(Path("..") / m.name) if m.parent == path.parent else str(m) for m in members]
@@ -138,54 +130,3 @@ def write_manifest(path: str | Path, member_dirs: Sequence[str | Path], *, how: 
             {"format": ENSEMBLE_FORMAT, "members": rel, "aggregate": how, **(meta or {})},
             indent=2) + "\n", encoding="utf-8")
     return path
-
-
-def _mean_metrics(metas: Sequence[dict[str, Any]]) -> dict[str, float]:
-    keys = set.intersection(*(set(m) for m in metas)) if metas else set()
-    out = {}
-    for key in sorted(keys):
-        vals = [m[key] for m in metas]
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
-            out[key] = sum(vals) / len(vals)
-    return out
-
-
-def train_ensemble(params: Any, k: int, *, db: str | None = None,
-                   emit: Callable[..., Any] | None = None) -> Ensemble:
-    """Train K members with seeds seed..seed+K-1 into `<name>-seed<S>`, then the manifest."""
-    from duelist.engine.training.train import train
-
-    if k < 1:
-        raise ParamsError(f"--ensemble must be at least 1, got {k}")
-    members, metas = [], []
-    for i in range(k):
-        seed = params.seed + i
-        member_params = replace(params, seed=seed, ensemble=1,
-                                project_name=f"{params.project_name}-seed{seed}")
-        if emit is not None:
-            emit("log", message=f"ensemble member {i + 1}/{k} (seed {seed})")
-        model = train(member_params, db=db, emit=emit)
-        if model is None:  # a non-zero rank under accelerate
-            return None  # type: ignore[return-value]
-        members.append(model)
-        metas.append(dict(model.meta.get("metrics", {})))
-    metrics = _mean_metrics(metas)
-    path = write_manifest(params.output_dir, [m.path for m in members],
-                          meta={"metrics": metrics, "seeds": [params.seed + i for i in range(k)]})
-    return Ensemble(members, path=str(path), meta={"metrics": metrics})
-
-
-def load_for_uncertainty(path: str | Path) -> Callable[..., Any] | None:
-    """For the score queue: (prompts, responses) -> (rewards, spreads) when `path` is an
-    ensemble dir; None otherwise (the caller then scores with a single model)."""
-    from duelist.engine.scoring.model_set import is_ensemble_dir
-
-    if not is_ensemble_dir(path):
-        return None
-    ens = Ensemble.load(path)
-
-    def score(prompts: Sequence[str], responses: Sequence[str]):
-        detail = ens.score_detail(prompts, responses)
-        return detail.scores, detail.std
-
-    return score

@@ -16,43 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from duelist.engine.scoring.calibration import Calibration, fit_temperature, sigmoid
-
-ECE_BINS = 10
-
-
-def expected_calibration_error(probs: Sequence[float], labels: Sequence[int],
-                               n_bins: int = ECE_BINS) -> float:
-    """Binned ECE: sum over equal-width bins of |bin| / n * |mean(prob) - mean(label)|."""
-    if len(probs) != len(labels):
-        raise ValueError("probs and labels differ in length")
-    if not probs:
-        return 0.0
-    sums = [[0.0, 0.0, 0] for _ in range(n_bins)]
-    for p, y in zip(probs, labels, strict=True):
-        b = min(n_bins - 1, int(p * n_bins))
-        sums[b][0] += p
-        sums[b][1] += y
-        sums[b][2] += 1
-    n = len(probs)
-    return sum(abs(sp - sy) / n for sp, sy, c in sums if c)
-
-
-def pair_ece(margins: Sequence[float], temperature: float = 1.0,
-             n_bins: int = ECE_BINS) -> float:
-    """ECE of P(chosen > rejected) = sigmoid(margin / T) over held-out pairs.
-
-    Every pair is counted in both orientations (p, 1) and (1 - p, 0): which response
-    is "first" is arbitrary, and with only the (p, 1) orientation every label would
-    be 1 and ECE would just measure under-confidence.
-    """
-    probs: list[float] = []
-    labels: list[int] = []
-    for m in margins:
-        p = sigmoid(m / temperature)
-        probs += [p, 1.0 - p]
-        labels += [1, 0]
-    return expected_calibration_error(probs, labels, n_bins)
+from duelist.engine.scoring.calibration import Calibration, fit_temperature, pair_ece
 
 
 def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:

@@ -16,8 +16,9 @@ from typing import Any
 
 import torch
 from duelist.engine.errors import InputError, ModelLoadError
+from duelist.engine.files.atomic import atomic_dir
 from duelist.engine.models.encoding import PairEncoder
-from duelist.engine.models.model_files import atomic_dir, read_meta, write_meta
+from duelist.engine.models.model_files import read_meta, write_meta
 from duelist.engine.models.precision import default_device
 from duelist.engine.scoring.model_set import ScoreDetail, ScoringMixin
 

@@ -14,7 +14,7 @@ output would add and that the input already has is refused (never overwritten), 
 OUT's folder is checked for writability before the model loads.
 
 Memory is bounded by `CHUNK_ROWS` rows, not by the file: a first pass checks every
-row, the second scores and writes chunk by chunk (see score_writer.py).
+row, the second scores and writes chunk by chunk (engine/files/table_writer.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import InputError
-from duelist.engine.files.tmpfiles import atomic_file, check_writable
+from duelist.engine.files.atomic import atomic_file, check_writable
+from duelist.engine.files.table_writer import SchemaCollector, TableWriter
 from duelist.engine.ingest import values
 from duelist.engine.ingest.readers import detect_format, iter_rows
 from duelist.engine.scoring.model_set import (
@@ -35,7 +36,6 @@ from duelist.engine.scoring.model_set import (
     detail_of,
     temperature_of,
 )
-from duelist.engine.scoring.score_writer import ChunkWriter, SchemaCollector
 
 AUTO_RESPONSE_COLUMNS = (("response",), ("chosen", "rejected"), ("response_a", "response_b"))
 WRITABLE = ("jsonl", "json", "csv", "tsv", "parquet")
@@ -257,7 +257,7 @@ def run(model: Any, job: ScoreJob, *, calibrated: bool = False,
 
     try:
         with atomic_file(job.out) as tmp:
-            writer = ChunkWriter(tmp, job.out_fmt, job.fields, job.schema, path)
+            writer = TableWriter(tmp, job.out_fmt, job.fields, job.schema, path)
             try:
                 for first, chunk in _chunks(job.src, job.in_fmt):
                     prompts, texts = _texts(chunk, first, job.prompt_column, cols, path)

@@ -11,7 +11,7 @@ The pipeline, and why each step is ours rather than TRL's default:
 4. Speed defaults: no gradient checkpointing (TRL's default costs ~27% here on small
    models), bf16 autocast only where the hardware runs it natively (`precision.py`).
 5. Exact validation metrics from the final model, then the model dir written
-   atomically with duelist.json and a model card (`output.py`).
+   atomically with duelist.json and a model card (`model_output.py`).
 """
 
 from __future__ import annotations
@@ -353,7 +353,7 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
             "reward_stats": stats, "rl": rl_info,
             "precision": precision, "device": device,
             "duration_s": round(time.monotonic() - t_start, 3)}
-    from duelist.engine.models.model_dir import write_model_dir
+    from duelist.engine.training.model_output import write_model_dir
 
     reward_model = write_model_dir(params, trained, tokenizer, meta, merge=params.merge_adapter)
     if split.valid:  # calibration.json: P(chosen > rejected) = sigmoid(margin / T), fitted here

@@ -152,7 +152,7 @@ def _failed(run_dir: Path, rank0: bool, message: str) -> None:
 
 def _train_ensemble(params: Any, recorder: RunRecorder,
                     db: str | None) -> tuple[str, dict[str, Any], str | None]:
-    from duelist.engine.scoring.ensemble import train_ensemble
+    from duelist.engine.training.ensemble_training import train_ensemble
 
     # members train on the project's judgements when there is no --data-path
     result = train_ensemble(params, params.ensemble, emit=recorder.emit, db=recorder.db)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from duelist.engine.errors import DuelistError, ParamsError
-from duelist.engine.models.model_files import atomic_dir
+from duelist.engine.files.atomic import atomic_dir
 from duelist.engine.training.params import RewardParams
 
 from reliability._cli import run

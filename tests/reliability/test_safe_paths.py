@@ -93,7 +93,7 @@ def test_a_model_never_replaces_a_folder_that_is_not_a_model(tmp_path: Path) -> 
     `--project-name ./.` made the output the project folder itself, so saving the
     model would have moved the project (database included) aside and deleted it."""
     from duelist.engine.errors import DuelistError
-    from duelist.engine.models.model_files import atomic_dir
+    from duelist.engine.files.atomic import atomic_dir
 
     project = tmp_path / "project"
     project.mkdir()

@@ -1,11 +1,9 @@
-"""What `rank`, `score` and `eval` share: choosing the model(s), progress, previews.
+"""What `rank`, `score` and `eval` share: the model options, progress, previews.
 
-Model choice, in order:
-- `--model DIR` once: that model (an ensemble dir is an ensemble);
-- `--model DIR --model DIR ...`: an ensemble of them (`--aggregate mean|median|min`);
-- with `--weights a=w,...`: a multi-aspect set; each `--model` is `ASPECT=DIR`, or a DIR
-  whose aspect the project's registry (or the dir's duelist.json) names;
-- no `--model`: the project's aspect models when it defines some, else its current model.
+Which model the options pick is decided by engine/application/model_choice.py (its
+docstring has the rules: --model DIR, several for an ensemble, ASPECT=DIR with
+--weights, else the project's aspect models or its current model), the same decision
+the rank screen and the queue's scoring job use.
 
 Nothing here imports torch at module level: `duelist --help` stays instant. Models are
 loaded inside `load_model_set`, after a torch-free sanity check of every dir.
@@ -15,19 +13,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from duelist.engine.application import model_choice
 from duelist.engine.errors import ModelLoadError, ParamsError
 from duelist.engine.safe_text import clean
 from duelist.tui.cli import main as cli
 from duelist.tui.text.ranking import preview, score_bar  # noqa: F401  (re-exported)
-
-_ASPECT_SPEC = re.compile(r"^([A-Za-z][\w-]*)=(.+)$")
 
 
 def add_model_options(p: argparse.ArgumentParser, *, ensemble: bool = True) -> None:
@@ -46,13 +41,6 @@ def add_model_options(p: argparse.ArgumentParser, *, ensemble: bool = True) -> N
     cli.add_db_option(p)
 
 
-def _split_spec(spec: str) -> tuple[str | None, str]:
-    m = _ASPECT_SPEC.match(spec)
-    if m and not Path(spec).expanduser().exists():
-        return m.group(1), m.group(2)
-    return None, spec
-
-
 def _open_store(db: str) -> Any:
     from duelist.store import Store
 
@@ -61,72 +49,30 @@ def _open_store(db: str) -> Any:
     return Store.open(db, readonly=True)
 
 
-def _aspect_of(path: str, store: Any) -> str:
-    """The aspect a bare --model DIR stands for: registry, then duelist.json, then its name."""
-    resolved = str(Path(path).expanduser().resolve())
-    if store is not None:
-        for rec in store.list_models():
-            if rec.aspect and str(Path(rec.path).expanduser().resolve()) == resolved:
-                return rec.aspect
-    meta = Path(path) / "duelist.json"
-    with contextlib.suppress(OSError, ValueError):
-        aspect = json.loads(meta.read_text(encoding="utf-8")).get("aspect")
-        if isinstance(aspect, str) and aspect:
-            return aspect
-    return Path(resolved).name
-
-
 def describe(model: Any) -> str:
     """One line naming what scores: for the user's stderr."""
     return clean(repr(model))
 
 
 def load_model_set(args: argparse.Namespace) -> Any:
-    """The RewardModel / Ensemble / AspectSet the options ask for (loads torch)."""
-    from duelist.engine.scoring import aspects as asp
-    from duelist.engine.scoring.ensemble import Ensemble
-    from duelist.engine.scoring.model_set import check_model_dir, load_model
+    """The RewardModel / Ensemble / AspectSet the options ask for (loads torch).
 
-    specs = [_split_spec(s) for s in (args.models or [])]
-    how = getattr(args, "aggregate", None)
-    weights_text = getattr(args, "weights", None)
-    store = None
+    The decision is engine/application/model_choice.py's, shared with the rank screen
+    and the queue's scoring job; this only words the "nothing to score with" cases."""
+    weights = getattr(args, "weights", None)
+    store = _open_store(args.db) if not args.models or weights else None
     try:
-        if not specs or weights_text:
-            store = _open_store(args.db)
-        if not specs:
-            if store is None:
-                raise ParamsError(f"no --model given and no project database at '{args.db}'")
-            dirs, weights = asp.store_aspects(store)
-            if dirs:
-                for d in dirs.values():
-                    check_model_dir(d)
-                return asp.build({a: [d] for a, d in dirs.items()}, weights, how=how or "mean")
-            rec = store.current_model()
-            if rec is None:
-                raise ModelLoadError(f"the project '{args.db}' has no trained model yet; train "
-                                     "one (duelist train) or pass --model DIR")
-            specs = [(None, rec.path)]
-        for _, d in specs:
-            check_model_dir(d)
-        if weights_text:
-            weights = asp.parse_weights(weights_text)
-            groups: dict[str, list[str]] = {}
-            for aspect, d in specs:
-                groups.setdefault(aspect or _aspect_of(d, store), []).append(d)
-            return asp.build(groups, weights, how=how or "mean")
-        if any(aspect for aspect, _ in specs):
-            raise ParamsError("--model ASPECT=DIR needs --weights (e.g. --weights "
-                              "helpfulness=0.5,harmlessness=0.5)")
-        if len(specs) == 1:
-            model = load_model(specs[0][1])
-            if how and isinstance(model, Ensemble):
-                model.how = how
-            return model
-        return Ensemble([load_model(d) for _, d in specs], how=how or "mean")
+        if not args.models and store is None:
+            raise ParamsError(f"no --model given and no project database at '{args.db}'")
+        choice = model_choice.choose(store, args.models or (), weights=weights,
+                                     how=getattr(args, "aggregate", None))
     finally:
         if store is not None:
             store.close()
+    if choice is None:
+        raise ModelLoadError(f"the project '{args.db}' has no trained model yet; train "
+                             "one (duelist train) or pass --model DIR")
+    return model_choice.load(choice)
 
 
 @contextlib.contextmanager

@@ -8,10 +8,10 @@ Both commands accept the AutoTrain reward guide's flags verbatim (generated from
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from duelist.engine.errors import InputError, ModelLoadError
+from duelist.engine.errors import InputError
+from duelist.engine.models.model_check import check_base_model
 from duelist.engine.training.params import RewardParams
 from duelist.tui.cli.train_flags import params_from_args
 from rich.console import Console
@@ -32,7 +32,7 @@ def run_train(args: argparse.Namespace) -> int:
         raise InputError("no such file", path=params.data_path)
     if params.data_path is not None:
         _precheck_data(params)
-    _precheck_model(params.model)
+    check_base_model(params.model)  # a bad --model fails here, not after torch loads
     console = Console(stderr=True)
     stdout = Console(highlight=False)
     # Record the run in the store when there is a project database; never create one
@@ -51,22 +51,3 @@ def _precheck_data(params: RewardParams) -> None:
 
     read_pairs(Path(params.data_path).expanduser(), params.prompt_text_column,
                params.text_column, params.rejected_text_column)
-
-
-def _precheck_model(model: str | None) -> None:
-    """Refuse a model dir that cannot load in a second, not after the worker's many
-    seconds of importing torch: a typo'd path, a folder without config.json, a
-    corrupt config. (No torch here; the worker still does the real load.)"""
-    if not model:
-        return
-    from duelist.engine.models.loading import check_model_source
-
-    check_model_source(model)
-    config = Path(model).expanduser() / "config.json"
-    if config.is_file():
-        try:
-            data = json.loads(config.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ModelLoadError(f"'{config}' is corrupt ({' '.join(str(exc).split())})") from None
-        if not isinstance(data, dict):
-            raise ModelLoadError(f"'{config}' is corrupt (not a JSON object)")

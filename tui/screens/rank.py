@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, ClassVar
 
-from duelist.engine.application import rank_job
+from duelist.engine.application import model_choice, rank_job
 from duelist.engine.safe_text import clean, one_line
 from duelist.store import NewComparison
 from duelist.tui.screens import rank_pick
@@ -67,7 +67,7 @@ class RankScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.sources: list[rank_job.ModelSource] = []
+        self.sources: list[model_choice.ModelChoice] = []
         self.source_index = 0
         self.ranked: list[Any] = []
         self.ranked_prompt = ""
@@ -93,7 +93,7 @@ class RankScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sources = rank_job.sources(self.app.store)
+        self.sources = model_choice.offered(self.app.store)
         self.query_one("#rank-progress", ProgressBar).display = False
         self._show_title()
         self._status("Type or paste a prompt and responses, F2 picks from the project, F3 "
@@ -102,7 +102,7 @@ class RankScreen(Screen[None]):
 
     # ---- helpers ---------------------------------------------------------------
     @property
-    def source(self) -> rank_job.ModelSource | None:
+    def source(self) -> model_choice.ModelChoice | None:
         return self.sources[self.source_index] if self.sources else None
 
     def _show_title(self) -> None:
@@ -142,7 +142,7 @@ class RankScreen(Screen[None]):
         self.app.pop_screen()
 
     def action_next_source(self) -> None:
-        self.sources = rank_job.sources(self.app.store)
+        self.sources = model_choice.offered(self.app.store)
         if len(self.sources) > 1:
             self.source_index = (self.source_index + 1) % len(self.sources)
         else:
@@ -205,7 +205,7 @@ class RankScreen(Screen[None]):
         if not prompt or not responses:
             self.notify("Give a prompt and at least one response.", severity="warning")
             return
-        self.sources = rank_job.sources(self.app.store)
+        self.sources = model_choice.offered(self.app.store)
         self.source_index = min(self.source_index, max(0, len(self.sources) - 1))
         self._show_title()
         source = self.source
@@ -219,7 +219,7 @@ class RankScreen(Screen[None]):
         self.run_worker(partial(self._work, source, prompt, responses), thread=True,
                         exclusive=True, group="rank", exit_on_error=False, name="rank")
 
-    def _work(self, source: rank_job.ModelSource, prompt: str, responses: list[str]) -> Any:
+    def _work(self, source: model_choice.ModelChoice, prompt: str, responses: list[str]) -> Any:
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self._progress, done, total)
 

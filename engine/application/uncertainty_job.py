@@ -1,6 +1,6 @@
 """Background scoring for the uncertainty-first queue.
 
-    python -m duelist.engine.scoring.uncertainty_job --db duelist.db --model-id 3
+    python -m duelist.engine.application.uncertainty_job --db duelist.db --model-id 3
 
 Scores every comparison that is still open (fewer than `--overlap` judges) and
 that this model has not scored yet, page by page, and stores both rewards per
@@ -25,6 +25,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from duelist.engine.application import model_choice
 from duelist.engine.runs.events import EventWriter
 from duelist.engine.runs.processes import pid_alive
 from duelist.store import Score, Store
@@ -36,24 +37,23 @@ PAGE = 256
 ScoreFn = Callable[[Sequence[str], Sequence[str]], tuple[list[float], list[float] | None]]
 
 
-def load_score_fn(path: str) -> ScoreFn:
-    """A scoring function for a model dir: an ensemble when the dir is one, else a
-    single reward model through the fast batched scorer."""
-    from duelist.engine.scoring.ensemble import load_for_uncertainty
-
-    fn = load_for_uncertainty(path)
-    if fn is not None:
-        return fn
-    from duelist.engine.scoring.reward_model import RewardModel
-    from duelist.engine.scoring.scorer import Scorer
-
-    rm = RewardModel.load(path)
-    scorer = Scorer(rm.model, rm.encoder)
+def scores_with_spread(model: Any) -> ScoreFn:
+    """The job's scoring function for a loaded scorer: rewards, plus the spread across
+    members when it is an ensemble (None for a single model)."""
 
     def score(prompts: Sequence[str], responses: Sequence[str]):
-        return scorer.score(prompts, responses), None
+        detail = model.score_detail(prompts, responses)
+        return detail.scores, detail.std
 
     return score
+
+
+def load_score_fn(path: str) -> ScoreFn:
+    """A scoring function for a model dir (an ensemble dir scores as an ensemble), chosen
+    and loaded as `duelist score --model DIR` does (engine/application/model_choice.py)."""
+    choice = model_choice.choose(None, [path])
+    assert choice is not None  # a named dir is always a choice (or a one-line error)
+    return scores_with_spread(model_choice.load(choice))
 
 
 def score_open_comparisons(store: Store, model_id: int, score_fn: ScoreFn, *,
@@ -90,7 +90,7 @@ def job_running(store: Store, model_id: int | None = None) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m duelist.engine.scoring.uncertainty_job",
+    p = argparse.ArgumentParser(prog="python -m duelist.engine.application.uncertainty_job",
                                 description="Score open comparisons for the uncertainty queue.")
     p.add_argument("--db", required=True)
     p.add_argument("--model-id", type=int, default=None,
@@ -105,37 +105,38 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     store = Store.open(args.db)
     try:
-        model = (store.get_model(args.model_id) if args.model_id is not None
-                 else store.current_model())
-        if model is None:
+        # the queue stores scores per registered model: never an aspect set here
+        choice = model_choice.choose(store, model_id=args.model_id, aspects=False)
+        if choice is None or choice.model_id is None:
             out.emit("error", message=f"{args.db}: no such model "
                      f"({args.model_id if args.model_id is not None else 'no current model'})",
                      traceback_tail="")
             return 2
-        if job_running(store, model.id) and store.get_setting(RUNNING_KEY)["pid"] != os.getpid():
-            out.emit("done", model_dir=model.path, metrics={"scored": 0, "skipped": "running"},
+        model_id, model_path = choice.model_id, choice.paths[0]
+        if job_running(store, model_id) and store.get_setting(RUNNING_KEY)["pid"] != os.getpid():
+            out.emit("done", model_dir=model_path, metrics={"scored": 0, "skipped": "running"},
                      duration_s=0.0)
             return 0
-        store.set_setting(RUNNING_KEY, {"pid": os.getpid(), "model_id": model.id,
+        store.set_setting(RUNNING_KEY, {"pid": os.getpid(), "model_id": model_id,
                                         "started": time.time()})
-        total = store.count_unscored_open(model.id, overlap=args.overlap)
-        rest = store.count_unscored_open(model.id, overlap=None) if args.with_judged else total
+        total = store.count_unscored_open(model_id, overlap=args.overlap)
+        rest = store.count_unscored_open(model_id, overlap=None) if args.with_judged else total
         out.emit("start", run_id=None, total_steps=rest, epochs=0, n_train=0, n_valid=0,
-                 n_truncated=0, model=model.path, config={"job": "score_queue",
-                                                          "model_id": model.id})
+                 n_truncated=0, model=model_path, config={"job": "score_queue",
+                                                          "model_id": model_id})
         if rest == 0:  # nothing to do: do not pay for loading a model
-            out.emit("done", model_dir=model.path, metrics={"scored": 0, "model_id": model.id},
+            out.emit("done", model_dir=model_path, metrics={"scored": 0, "model_id": model_id},
                      duration_s=round(time.monotonic() - t0, 3))
             return 0
-        fn = load_score_fn(model.path)
+        fn = scores_with_spread(model_choice.load(choice))
         n = score_open_comparisons(
-            store, model.id, fn, overlap=args.overlap, page=args.page,
+            store, model_id, fn, overlap=args.overlap, page=args.page,
             progress=lambda d, t: out.emit("log", message=f"scored {d}/{t} open items"))
         if args.with_judged:  # then the judged ones: stats compare annotators with the model
             n += score_open_comparisons(
-                store, model.id, fn, overlap=None, page=args.page,
+                store, model_id, fn, overlap=None, page=args.page,
                 progress=lambda d, t: out.emit("log", message=f"scored {d}/{t} judged items"))
-        out.emit("done", model_dir=model.path, metrics={"scored": n, "model_id": model.id},
+        out.emit("done", model_dir=model_path, metrics={"scored": n, "model_id": model_id},
                  duration_s=round(time.monotonic() - t0, 3))
         return 0
     except Exception as exc:  # the stream must end in error, never a silent death

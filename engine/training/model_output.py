@@ -8,13 +8,17 @@ Layout of `<project>/<project_name>/`:
   top (what PPO pipelines load with `AutoModelForSequenceClassification`), and the
   adapter it came from under `adapter/`.
 Everything is written in a temp dir beside the target and renamed into place.
+
+It lives with training (not in engine/models/) because it hands back a RewardModel:
+training builds on scoring, and models/ sits below both.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from duelist.engine.models.model_files import atomic_dir, write_meta, write_model_card
+from duelist.engine.files.atomic import atomic_dir
+from duelist.engine.models.model_files import write_meta, write_model_card
 from duelist.engine.scoring.reward_model import RewardModel
 from duelist.engine.training.params import RewardParams
 
