@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from annotate_helpers import live, make_app, make_project, wait_for
+from duelist.engine.application.search_query import QueryError, describe, parse_query
 from duelist.store import NewAnnotation, Store
 from duelist.store.review import SearchFilter
 from duelist.tui.screens import app_keys as registry
 from duelist.tui.screens.search import SearchScreen
-from duelist.tui.search_jump import next_match
-from duelist.tui.search_query import QueryError, describe, parse_query
+from duelist.tui.screens.search_jump import next_match
 
 
 @pytest.fixture

@@ -47,10 +47,10 @@ def initial_query(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from duelist.engine.application.search_query import QueryError, parse_query
     from duelist.store import Store
     from duelist.tui.app import default_annotator
     from duelist.tui.review_app import ReviewApp
-    from duelist.tui.search_query import QueryError, parse_query
 
     if not Path(args.db).exists():
         raise StoreError(f"{args.db}: no such database; run 'duelist import' first")

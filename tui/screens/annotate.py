@@ -281,8 +281,8 @@ class AnnotateScreen(Screen[None]):
         self.app.push_screen(NoteScreen(self.session.note_for_current()), done)
 
     def action_search(self) -> None:
-        """`/`: jump to the next comparison matching the search (tui/search_jump.py)."""
-        from duelist.tui.search_jump import search
+        """`/`: jump to the next comparison matching the search (tui/screens/search_jump.py)."""
+        from duelist.tui.screens.search_jump import search
 
         search(self)
 

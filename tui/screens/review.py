@@ -3,7 +3,7 @@
 A lead sees the comparisons where annotators disagree or missed a gold answer,
 reads every vote with its strength, note and time, and records one decision:
 1/a A wins, 2/b B wins (`!`/`@` then 1-3 to grade it), t tie, x both bad, r a
-note for the decision, u undo it. `/` searches (tui/search_query.py). The
+note for the decision, u undo it. `/` searches (engine/application/search_query.py). The
 decision goes to the `adjudications` table; export and training prefer it
 (`--policy adjudicated`). Choices are in the store's orientation: A is the
 stored response_a, whatever side each annotator saw it on.
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from duelist.engine.application.search_query import QueryError, describe, parse_query
 from duelist.engine.safe_text import one_line
 from duelist.store.review import SearchFilter
-from duelist.tui.search_query import QueryError, describe, parse_query
 from duelist.tui.text.review_items import (
     ReviewItem,
     choice_text,

@@ -1,4 +1,4 @@
-"""`/`: the search dialog of the annotate and review screens (syntax: tui/search_query.py)."""
+"""`/`: the search dialog of the annotate and review screens (syntax: engine/application/search_query.py)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from duelist.tui.search_query import QueryError, describe, parse_query
+from duelist.engine.application.search_query import QueryError, describe, parse_query
 
 
 def next_match(ids: list[int], current: int | None) -> tuple[int, int] | None:
