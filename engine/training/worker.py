@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from duelist.engine.errors import DuelistError
+from duelist.engine.runs.layout import RunLayout
 from duelist.engine.runs.recorder import RunRecorder
 from duelist.engine.training import distributed
 from duelist.engine.training.launch import cpu_distributed_env
@@ -81,7 +82,7 @@ def run(params_file: str, *, db: str | None, run_id: int | None, events_file: st
         recorder.fail(str(exc))
         recorder.close()
         return 2
-    ev_path = Path(events_file) if events_file else params.run_dir / "events.jsonl"
+    ev_path = Path(events_file) if events_file else RunLayout(params.run_dir).events
     recorder = RunRecorder(stream if rank0 else open(os.devnull, "w"),  # noqa: SIM115
                            ev_path if rank0 else None, db=db if rank0 else None, run_id=run_id)
     try:
