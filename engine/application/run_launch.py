@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from duelist.engine.application.run_follower import Watch, mark_run
+from duelist.engine.application import run_follower
 from duelist.engine.errors import DuelistError, ParamsError
 from duelist.engine.models.loading import embedded_minilm_path
 from duelist.engine.preferences.resolve import Resolution, resolve_pairs
@@ -226,9 +226,9 @@ class Launched:
     process: subprocess.Popen[bytes]
     offset: int = 0  # where this run's events start in the folder's stream
 
-    def watch(self) -> Watch:
+    def watch(self) -> run_follower.Watch:
         """What a RunFollower needs to follow this run from its first event."""
-        return Watch(self.run.id if self.run else None, self.run_dir, self.process.pid,
+        return run_follower.Watch(self.run.id if self.run else None, self.run_dir, self.process.pid,
                      self.process, stream=RunLayout(self.run_dir).stream, offset=self.offset)
 
 
@@ -300,10 +300,10 @@ def _failed_if_not_started(store_or_db: Store | str | Path, run_id: int) -> Iter
     except Exception as exc:
         reason = f"could not start the worker: {exc}"
         if isinstance(store_or_db, Store):
-            mark_run(store_or_db, run_id, "failed", error=reason)
+            run_follower.mark_run(store_or_db, run_id, "failed", error=reason)
         else:
             with Store.open(store_or_db) as store:
-                mark_run(store, run_id, "failed", error=reason)
+                run_follower.mark_run(store, run_id, "failed", error=reason)
         raise
 
 
