@@ -13,8 +13,11 @@ Contract (the TUI and the CLI both rely on it):
   so a restarted TUI can follow a run that outlived it.
 - With --db: the run is recorded in the store by THIS process (status running ->
   done/failed/interrupted, pid, config, metrics per step/eval, final metrics). With
-  --run-id it updates that queued row, else it creates one. The model dir is
-  registered in `models` only after its atomic rename succeeded.
+  --run-id it updates that queued row (keeping the run folder its front end recorded,
+  engine/runs/layout.py), else it creates one. The model dir is registered in
+  `models` only after its atomic rename succeeded. This process owns the run's
+  status; engine/application/run_follower.py settles it only when this process
+  could not (killed, never started).
 - Exit status: 0 done, 2 bad params/data/model (one-line `error` event), 1 internal
   error (`error` with a traceback tail), 130 interrupted (SIGINT/SIGTERM).
 - A stream that ends without `done` is a failed run.
