@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from duelist.engine.application.run_launch import default_model
+from duelist.engine.models.loading import embedded_minilm_path
 from duelist.store import NewAnnotation, NewComparison, Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
 from duelist.tui.run_monitor import monitor_for
@@ -99,7 +99,7 @@ async def run(presses: int, judged: int, epochs: int) -> int:
             while not isinstance(app.screen, TrainFormScreen):
                 await pilot.pause(0.05)
             form = app.screen
-            for field, value in (("model", default_model()), ("epochs", str(epochs)),
+            for field, value in (("model", embedded_minilm_path()), ("epochs", str(epochs)),
                                  ("lr", "5e-5"), ("batch_size", "8"), ("max_seq_length", "256")):
                 form.query_one(f"#f-{field}").value = value
             while form.pairs_ready is None:

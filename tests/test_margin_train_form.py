@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from duelist.engine.application import run_launch as rl
 from duelist.engine.ingest import read_pairs
+from duelist.engine.runs.layout import PAIRS_NAME, PARAMS_NAME
 from duelist.engine.training.params import RewardParams
 from duelist.store import Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
@@ -36,14 +37,14 @@ def test_launch_snapshot_carries_margins_and_the_flag(db_path: Path) -> None:
     launched = rl.launch(db_path, rl.TrainForm(model="m", use_margin=True),
                          command=lambda *_: [sys.executable, "-c", "pass"])
     launched.process.wait()
-    params = RewardParams.from_json_file(launched.run_dir / rl.PARAMS_NAME)
+    params = RewardParams.from_json_file(launched.run_dir / PARAMS_NAME)
     assert params.use_margin is True
-    rows = [json.loads(x) for x in (launched.run_dir / rl.PAIRS_NAME).read_text().splitlines()]
+    rows = [json.loads(x) for x in (launched.run_dir / PAIRS_NAME).read_text().splitlines()]
     by_id = {r["comparison_id"]: r for r in rows}
     assert [by_id[i].get("margin", 0) for i in (1, 2, 3, 4, 6)] == [1.0, 1.0, 1.0, 1.0, 0]
     assert by_id[5]["chosen"].startswith("bad") and by_id[5]["margin"] == pytest.approx(1 / 3)
     # the worker reads the file back with the same margins
-    margins = sorted(p.margin for p in read_pairs(launched.run_dir / rl.PAIRS_NAME))
+    margins = sorted(p.margin for p in read_pairs(launched.run_dir / PAIRS_NAME))
     assert margins[-5:] == pytest.approx([1 / 3, 1, 1, 1, 1])
 
 

@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from duelist.engine.application import run_launch as rl
+from duelist.engine.models.loading import embedded_minilm_path
+from duelist.engine.runs.layout import PAIRS_NAME
+from duelist.engine.runs.processes import pid_alive
 from duelist.store import Store
 from duelist.tui.app import AnnotateOptions, DuelistApp
 from duelist.tui.run_monitor import monitor_for
@@ -94,7 +96,7 @@ async def test_replayed_run_draws_curves_moves_progress_and_lands_in_history(db_
         with Store.open(db_path) as store:
             run = store.list_runs()[0]
             assert run.status == "done" and run.n_pairs == 12
-            assert Path(run.run_dir, rl.PAIRS_NAME).read_text().count("\n") == 12
+            assert Path(run.run_dir, PAIRS_NAME).read_text().count("\n") == 12
             assert Path(run.run_dir).parent == db_path.parent / "runs"
 
         await pilot.press("escape")
@@ -129,7 +131,7 @@ async def test_cancel_stops_the_worker_group_and_marks_the_run(db_path: Path) ->
         await pilot.press("y")
         await wait_for(pilot, lambda: monitor.watch is None, what="worker gone")
         await pilot.pause(0.2)
-        assert not rl.pid_alive(pid)
+        assert not pid_alive(pid)
         assert monitor.state.view().status == "cancelled"
         assert "Cancelled" in text_of(app, "#final")
         with Store.open(db_path) as store:
@@ -197,7 +199,7 @@ async def test_form_is_prefilled_from_the_last_run(db_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("T")
         await wait_for(pilot, lambda: isinstance(app.screen, TrainFormScreen), what="form")
-        assert app.screen.query_one("#f-model").value == rl.default_model()
+        assert app.screen.query_one("#f-model").value == embedded_minilm_path()
         app.screen.query_one("#f-epochs").value = "7"
         app.screen.query_one("#f-lr").value = "3e-05"
         await wait_for(pilot, lambda: app.screen.pairs_ready is not None, what="pairs")
@@ -237,7 +239,7 @@ async def test_quit_during_a_run_can_leave_it_running_for_the_next_start(db_path
     # the terminal is told, once the screen is gone (issue 14, item 14)
     assert any("keeps training in the background" in m for m in exit_messages), exit_messages
     try:
-        assert rl.pid_alive(pid), "the run was left running"
+        assert pid_alive(pid), "the run was left running"
         with Store.open(db_path) as store:
             assert store.list_runs()[0].status == "running"
         # The next start picks it up: curves rebuilt from its stream, cancel works.
@@ -251,11 +253,11 @@ async def test_quit_during_a_run_can_leave_it_running_for_the_next_start(db_path
             await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="question")
             await pilot.press("s")
             await wait_for(pilot, lambda: not app.is_running, what="exit")
-        assert not rl.pid_alive(pid)
+        assert not pid_alive(pid)
         with Store.open(db_path) as store:
             assert store.list_runs()[0].status == "cancelled"
     finally:
-        if rl.pid_alive(pid):
+        if pid_alive(pid):
             os.killpg(pid, signal.SIGKILL)
 
 

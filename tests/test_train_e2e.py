@@ -144,7 +144,7 @@ async def test_cancel_stops_a_real_worker_and_marks_the_run_cancelled(tmp_path: 
         await pilot.pause(0.2)
         view = monitor.state.view()
         assert view.status == "cancelled", f"{view.error} {view.error_lines}"
-    from duelist.engine.application.run_launch import pid_alive
+    from duelist.engine.runs.processes import pid_alive
 
     assert not pid_alive(pid)
     with Store.open(db_path) as store:

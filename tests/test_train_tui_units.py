@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 from duelist.engine.application import run_launch as rl
+from duelist.engine.application.run_follower import EventTail
 from duelist.engine.application.run_state import RunState, final_accuracy, model_label
 from duelist.engine.errors import DuelistError
+from duelist.engine.models.loading import embedded_minilm_path
+from duelist.engine.runs.processes import pid_alive, stop_process_group
 from duelist.store import RunMetric, Store
-from duelist.tui.run_monitor import EventTail
 from train_tui_helpers import make_project, recorded_events
 
 
@@ -48,7 +50,7 @@ def test_form_defaults_follow_the_engine_and_last_form_wins(db_path: Path) -> No
     assert (form.epochs, form.lr, form.batch_size) == (defaults["epochs"], defaults["lr"],
                                                        defaults["batch_size"])
     with Store.open(db_path) as store:
-        assert rl.last_form(store).model == rl.default_model()
+        assert rl.last_form(store).model == embedded_minilm_path()
         store.create_run("r", {"model": "from-run", "epochs": 9, "unknown_key": 1})
         assert rl.last_form(store).epochs == 9 and rl.last_form(store).model == "from-run"
         store.set_setting(rl.FORM_SETTING, {"model": "saved", "epochs": 2})
@@ -106,17 +108,17 @@ def test_pid_alive_knows_dead_zombie_and_other_runs() -> None:
                             start_new_session=True)
     try:
         deadline = time.monotonic() + 10  # until the child has exec'd (its own cmdline)
-        while not rl.pid_alive(proc.pid, 5) and time.monotonic() < deadline:
+        while not pid_alive(proc.pid, 5) and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert rl.pid_alive(proc.pid, 5)
-        assert not rl.pid_alive(proc.pid, 6)  # someone else's process under a reused pid
-        rl.stop_process_group(proc.pid, proc, grace_s=2)
+        assert pid_alive(proc.pid, 5)
+        assert not pid_alive(proc.pid, 6)  # someone else's process under a reused pid
+        stop_process_group(proc.pid, proc, grace_s=2)
         assert proc.returncode == -signal.SIGTERM
-        assert not rl.pid_alive(proc.pid)
+        assert not pid_alive(proc.pid)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert not rl.pid_alive(None) and not rl.pid_alive(0)
+    assert not pid_alive(None) and not pid_alive(0)
 
 
 def test_run_state_from_the_recorded_stream_and_from_the_store(db_path: Path) -> None:

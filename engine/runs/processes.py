@@ -1,4 +1,4 @@
-"""Is a process still there? Shared by the TUI's run monitor and the scoring job.
+"""Is a process still there, and stopping it. Shared by the run follower and the scoring job.
 
 Lives in the engine (stdlib only) so both layers use one answer: a zombie counts as
 dead, and with `run_id` a reused pid of someone else's process does not count.
@@ -6,8 +6,12 @@ dead, and with `run_id` a reused pid of someone else's process does not count.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 
@@ -39,3 +43,32 @@ def pid_alive(pid: int | None, run_id: int | None = None) -> bool:
         except OSError:
             return False
     return True
+
+
+def stop_process_group(pid: int, process: subprocess.Popen[bytes] | None = None,
+                       grace_s: float = 5.0) -> None:
+    """SIGTERM the worker's whole group, then SIGKILL whatever is left after `grace_s`.
+
+    The group, because a worker started through `accelerate launch` has children that
+    must stop with it; never our own group (that would stop the app or CLI itself).
+    """
+    try:
+        group = os.getpgid(pid)  # the launcher's group, also when pid is a child of it
+    except (ProcessLookupError, PermissionError):
+        return
+    if group == os.getpgid(0):
+        group = 0
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if group:
+                os.killpg(group, sig)
+            else:
+                os.kill(pid, sig)
+        deadline = time.monotonic() + grace_s
+        while time.monotonic() < deadline:
+            if process is not None:
+                if process.poll() is not None:
+                    return
+            elif not pid_alive(pid):
+                return
+            time.sleep(0.05)

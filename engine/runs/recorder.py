@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from duelist.engine.runs.clock import utc_now
 from duelist.engine.runs.events import EventWriter
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class RunRecorder:
@@ -44,12 +40,14 @@ class RunRecorder:
     def begin(self, name: str, config: dict[str, Any], run_dir: Path) -> None:
         if self.store is None:
             return
-        if self.run_id is None:
+        if self.run_id is None:  # run by hand: nobody chose a run folder, ours is it
             self.run_id = self.store.create_run(name, config, status="running",
                                                 run_dir=str(run_dir)).id
+        # A row made by a front end already names its run folder (engine/runs/layout.py,
+        # where the stream and the log are); the worker's run_dir holds only checkpoints
+        # and must not overwrite it.
         self.store.update_run(self.run_id, status="running", pid=os.getpid(),
-                              started_at=now_iso(), run_dir=str(run_dir), config=config,
-                              error=None)
+                              started_at=utc_now(), config=config, error=None)
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
         if event in ("start", "done", "error") and self.run_id is not None:
@@ -93,12 +91,12 @@ class RunRecorder:
         self.store.register_model(model_dir, name, run_id=self.run_id, base_model=base_model,
                                   metrics=metrics)
         self.store.update_run(self.run_id, status="done", model_dir=model_dir,
-                              final_metrics=metrics, finished_at=now_iso())
+                              final_metrics=metrics, finished_at=utc_now())
 
     def fail(self, message: str, *, status: str = "failed") -> None:
         if self.store is None or self.run_id is None:
             return
-        self.store.update_run(self.run_id, status=status, error=message, finished_at=now_iso())
+        self.store.update_run(self.run_id, status=status, error=message, finished_at=utc_now())
 
     def close(self) -> None:
         if self._file is not None:

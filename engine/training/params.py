@@ -20,11 +20,18 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from duelist.engine.errors import ParamsError
+from duelist.engine.runs.layout import run_folder
 
 QUANTIZATIONS = ("int4", "int8")
 MIXED_PRECISIONS = ("fp16", "bf16", "no")
 EVAL_STRATEGIES = ("no", "steps", "epoch")
 ATTENTIONS = ("auto", "eager", "sdpa")
+# Upper bounds: past these a value is a typo, not a run (the app's train form shows
+# these messages too: it validates through this class, so the two cannot disagree).
+MAX_EPOCHS = 1000
+MAX_BATCH_SIZE = 4096
+MAX_SEQ_LENGTH = 32768
+MAX_VALID_SPLIT = 0.9  # at 0.9 and above almost nothing is left to train on
 # Defaults of the LoRA knobs; setting any of them without --peft is a contradiction.
 _LORA_DEFAULTS = {"lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "target_modules": None}
 
@@ -143,24 +150,26 @@ class RewardParams:
         if self.trainer != "reward":
             raise ParamsError(f"--trainer {self.trainer!r} is not supported: Duelist trains reward "
                               "models, use --trainer reward")
-        _positive("epochs", self.epochs)
-        _positive("batch_size", self.batch_size)
+        _positive("epochs", self.epochs, MAX_EPOCHS)
+        _positive("batch_size", self.batch_size, MAX_BATCH_SIZE)
         _positive("gradient_accumulation", self.gradient_accumulation)
         _positive("logging_steps", self.logging_steps)
         _positive("ensemble", self.ensemble)
-        if not self.lr > 0:
-            raise ParamsError(f"--lr must be > 0, got {self.lr}")
+        if not 0 < self.lr < 1:
+            raise ParamsError(f"--lr must be in (0, 1), e.g. 5e-5, got {self.lr}")
         if not 0 <= self.warmup_ratio < 1:
             raise ParamsError(f"--warmup-ratio must be in [0, 1), got {self.warmup_ratio}")
         if self.weight_decay < 0:
             raise ParamsError(f"--weight-decay must be >= 0, got {self.weight_decay}")
-        if self.max_seq_length < 8:
-            raise ParamsError(f"--max-seq-length must be at least 8, got {self.max_seq_length}")
+        if not 8 <= self.max_seq_length <= MAX_SEQ_LENGTH:
+            raise ParamsError(f"--max-seq-length must be between 8 and {MAX_SEQ_LENGTH} tokens, "
+                              f"got {self.max_seq_length}")
         if self.num_labels != 1:
             raise ParamsError(f"--num-labels {self.num_labels}: a reward model outputs one score "
                               "(Bradley-Terry); use --num-labels 1")
-        if not 0 <= self.valid_split < 1:
-            raise ParamsError(f"--valid-split must be in [0, 1), got {self.valid_split}")
+        if not 0 <= self.valid_split < MAX_VALID_SPLIT:
+            raise ParamsError(f"--valid-split must be in [0, {MAX_VALID_SPLIT}), got "
+                              f"{self.valid_split}")
         for name, value, allowed in (("quantization", self.quantization, QUANTIZATIONS),
                                      ("mixed_precision", self.mixed_precision, MIXED_PRECISIONS),
                                      ("eval_strategy", self.eval_strategy, EVAL_STRATEGIES),
@@ -241,8 +250,7 @@ class RewardParams:
     def run_dir(self) -> Path:
         """Checkpoints and events.jsonl: a sibling of the model dir, never inside it, so
         the model dir's atomic rename cannot clobber an in-progress run."""
-        out = self.output_dir
-        return out.parent / f"{out.name}.run"
+        return run_folder(self.output_dir)
 
 
 def field_defaults() -> dict[str, Any]:
@@ -279,7 +287,7 @@ def check_output_paths(project_root: str, name: str) -> None:
     """
     root = Path(project_root).expanduser().resolve()
     out = (root / name).resolve()
-    for where in (out, out.parent / f"{out.name}.run"):
+    for where in (out, run_folder(out)):
         if not where.is_relative_to(root) or where == root:
             raise ParamsError(f"--project-name {name!r} leads outside the project folder "
                               f"(through a symbolic link, to '{where}')")
@@ -297,6 +305,8 @@ def _flag(name: str) -> str:
     return name.replace("_", "-")
 
 
-def _positive(name: str, value: int) -> None:
+def _positive(name: str, value: int, most: int | None = None) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ParamsError(f"--{_flag(name)} must be a positive integer, got {value!r}")
+    if most is not None and value > most:
+        raise ParamsError(f"--{_flag(name)} must be at most {most}, got {value!r}")

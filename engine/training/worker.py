@@ -13,8 +13,11 @@ Contract (the TUI and the CLI both rely on it):
   so a restarted TUI can follow a run that outlived it.
 - With --db: the run is recorded in the store by THIS process (status running ->
   done/failed/interrupted, pid, config, metrics per step/eval, final metrics). With
-  --run-id it updates that queued row, else it creates one. The model dir is
-  registered in `models` only after its atomic rename succeeded.
+  --run-id it updates that queued row (keeping the run folder its front end recorded,
+  engine/runs/layout.py), else it creates one. The model dir is registered in
+  `models` only after its atomic rename succeeded. This process owns the run's
+  status; engine/application/run_follower.py settles it only when this process
+  could not (killed, never started).
 - Exit status: 0 done, 2 bad params/data/model (one-line `error` event), 1 internal
   error (`error` with a traceback tail), 130 interrupted (SIGINT/SIGTERM).
 - A stream that ends without `done` is a failed run.
@@ -33,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from duelist.engine.errors import DuelistError
+from duelist.engine.runs.layout import RunLayout
 from duelist.engine.runs.recorder import RunRecorder
 from duelist.engine.training import distributed
 from duelist.engine.training.launch import cpu_distributed_env
@@ -81,7 +85,7 @@ def run(params_file: str, *, db: str | None, run_id: int | None, events_file: st
         recorder.fail(str(exc))
         recorder.close()
         return 2
-    ev_path = Path(events_file) if events_file else params.run_dir / "events.jsonl"
+    ev_path = Path(events_file) if events_file else RunLayout(params.run_dir).events
     recorder = RunRecorder(stream if rank0 else open(os.devnull, "w"),  # noqa: SIM115
                            ev_path if rank0 else None, db=db if rank0 else None, run_id=run_id)
     try:

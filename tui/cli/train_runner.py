@@ -1,28 +1,29 @@
-"""Run the training worker from the CLI and show its events as a Rich progress bar.
+"""`duelist train`'s front end: launch through the application layer, draw its events.
 
 Why a subprocess rather than training in-process: it is the same worker, with the same
-event stream and store records, that the TUI launches, so the CLI exercises exactly the
-production path; `accelerate launch` needs a separate process anyway; and the CLI
-process never imports torch, so a crash or an out-of-memory kill in training cannot take
-the terminal UI down with a traceback. The worker's stderr goes to
-`<run_dir>/worker.log`, so the progress bar stays clean and a failure can point there.
+event stream, run folder and store records, that the app launches, so the CLI exercises
+exactly the production path; `accelerate launch` needs a separate process anyway; and
+the CLI process never imports torch, so a crash or an out-of-memory kill in training
+cannot take the terminal down with a traceback. Launch (engine/application/run_launch)
+and follow-and-settle (engine/application/run_follower) are the app's own; this module
+only draws a Rich progress bar and says in one line how the run ended. The worker's
+stderr goes to `<run_dir>/worker.log`, so the bar stays clean and a failure can point there.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from duelist.engine.application.run_follower import RunFollower
+from duelist.engine.application.run_launch import launch_params
+from duelist.engine.application.run_state import RunState
 from duelist.engine.errors import DuelistError
-from duelist.engine.runs.events import parse_event
+from duelist.engine.runs.layout import RunLayout
+from duelist.engine.runs.processes import stop_process_group
 from duelist.engine.safe_text import one_line
-from duelist.engine.training.launch import build_worker_command, worker_args
 from duelist.engine.training.params import RewardParams
 from duelist.tui.text.accuracy import accuracy_text, run_warning
 from rich.console import Console
@@ -35,6 +36,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+
+STOP_GRACE_S = 30  # Ctrl+C: the worker gets this long to record "interrupted" and exit
 
 
 def _fmt(value: Any, spec: str = ".4f") -> str:
@@ -96,12 +99,11 @@ class ProgressView:
 
 def run_training(params: RewardParams, *, db: str | None, console: Console,
                  out: Callable[[Text], None]) -> int:
-    """Write params into the run dir, start the worker, follow it; 0 when it finished."""
+    """Launch the worker on `params`, follow it; 0 when it finished."""
     run_dir = params.run_dir
     new_run_dir = not run_dir.exists()
-    run_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return _run_worker(params, run_dir, db=db, console=console, out=out)
+        return _run_worker(params, db=db, console=console, out=out)
     except DuelistError as exc:
         if new_run_dir and getattr(exc, "user_error", False):
             # Bad data or settings: nothing was trained, nothing to resume, and the message
@@ -110,73 +112,22 @@ def run_training(params: RewardParams, *, db: str | None, console: Console,
         raise
 
 
-def _run_worker(params: RewardParams, run_dir: Path, *, db: str | None, console: Console,
+def _run_worker(params: RewardParams, *, db: str | None, console: Console,
                 out: Callable[[Text], None]) -> int:
-    params_file = run_dir / "params.json"
-    params_file.write_text(params.to_json(), encoding="utf-8")
-    log_path = run_dir / "worker.log"
-    cmd = build_worker_command(worker_args(params_file, db=db),
-                               num_processes=params.num_processes,
-                               accelerate_config=params.accelerate_config)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"}
+    launched = launch_params(params, db_path=db)
     view = ProgressView(console)
-    with log_path.open("a", encoding="utf-8") as log, view:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env,
-                                bufsize=1)
+    follower = RunFollower(launched.watch(), RunState(), db_path=db,
+                           on_events=lambda events: [view.handle(e) for e in events])
+    with view:
         try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                ev = parse_event(line)
-                if ev is not None:
-                    view.handle(ev)
-            code = proc.wait()
+            follower.follow()
         except KeyboardInterrupt:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            # The worker has its own session, so Ctrl+C reached only us: stop it, and
+            # let it record its own end ("interrupted") before we go.
+            stop_process_group(launched.process.pid, launched.process, grace_s=STOP_GRACE_S)
             raise
-    if view.done is None and view.error is None:
-        _close_dead_run(db, view, proc.pid, code)
-    if view.done is None:
-        _mark_failed(db, view, code)
-    return _report(view, code, log_path, out)
-
-
-def _mark_failed(db: str | None, view: ProgressView, code: int) -> None:
-    """A stream that ended without `done` is a failed run, even if the worker could not say so."""
-    run_id = (view.error or view.start or {}).get("run_id")
-    if not db or run_id is None:
-        return
-    from duelist.store import Store
-
-    with Store.open(db) as store:
-        run = store.get_run(int(run_id))
-        if run is not None and run.status in ("queued", "running"):
-            store.update_run(run.id, status="failed",
-                             error=f"worker exited with status {code} without finishing")
-
-
-def _close_dead_run(db: str | None, view: ProgressView, pid: int, code: int) -> None:
-    """The worker died without a word (SIGKILL, the OOM killer): it could not record
-    its own end, so record it here. A run must never stay 'running' with nothing
-    behind it; a later `--resume` starts a new run from the last checkpoint."""
-    if not db:
-        return
-    from duelist.engine.runs.recorder import now_iso
-    from duelist.store import Store, StoreError
-
-    run_id = (view.start or {}).get("run_id")
-    with contextlib.suppress(StoreError), Store.open(db) as store:
-        runs = [store.get_run(run_id)] if run_id is not None else \
-            [r for r in store.list_runs(status="running") if r.pid == pid]
-        for run in runs:
-            if run is not None and run.status in ("queued", "running"):
-                store.update_run(run.id, status="failed", finished_at=now_iso(),
-                                 error=f"the training worker stopped (exit status {code}) "
-                                       "before finishing")
+    code = launched.process.wait()
+    return _report(view, code, RunLayout(launched.run_dir).log, out)
 
 
 def _report(view: ProgressView, code: int, log_path: Path, out: Callable[[Text], None]) -> int:
