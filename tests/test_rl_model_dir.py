@@ -51,7 +51,10 @@ def test_dir_carries_what_rl_trainers_read(trained, kind):
     assert tok.pad_token_id is not None and cfg["pad_token_id"] == tok.pad_token_id
     assert "duelist-reward-template" in tok.chat_template
     stats = meta["reward_stats"]
-    assert stats["n"] == 2 * meta["counts"]["train"] and stats["std"] > 0
+    # every validation response, already scored by the final validation (issue 16)
+    assert stats["n"] == 2 * meta["counts"]["valid"] > 0 and stats["std"] > 0
+    assert stats["responses"] == "validation"
+    assert f"over {stats['n']} validation responses" in (out / "README.md").read_text()
     assert cfg["mean"] == pytest.approx(stats["mean"]) and cfg["std"] == pytest.approx(stats["std"])
     note = meta["rl"]["path_route"]
     assert "reward_function" in note and note.count(". ") == 0  # one sentence
@@ -131,3 +134,17 @@ def test_normalize_without_statistics_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "no reward statistics" in err[0]
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_without_validation_the_statistics_score_training_responses(tmp_path):
+    from duelist.engine import RewardParams, train
+
+    base = BUILDERS["bert"](tmp_path / "base")
+    data = write_pairs_json(tmp_path / "pairs.json", synthetic_pairs(24))
+    params = RewardParams(model=str(base), data_path=str(data), project_root=str(tmp_path),
+                          project_name="rm", epochs=1, lr=3e-3, batch_size=8, valid_split=0.0)
+    train(params)
+    meta = json.loads((params.output_dir / "duelist.json").read_text())
+    stats = meta["reward_stats"]
+    assert stats["responses"] == "training" and stats["n"] == 2 * meta["counts"]["train"] == 48
+    assert stats["std"] > 0

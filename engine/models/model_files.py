@@ -71,7 +71,8 @@ def _rl_section(meta: dict[str, Any]) -> str:
     if rl.get("path_route"):
         lines += [rl["path_route"], ""]
     if "mean" in stats:
-        lines += [f"Reward statistics over {stats.get('n')} training responses: mean "
+        lines += [f"Reward statistics over {stats.get('n')} "
+                  f"{stats.get('responses', 'training')} responses: mean "
                   f"{stats['mean']:.4f}, std {stats['std']:.4f} (also `mean`/`std` in "
                   "config.json, as OpenRLHF reads them).", ""]
     lines += ["```python", "from duelist.engine import reward_function",

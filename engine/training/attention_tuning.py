@@ -15,6 +15,11 @@ tuner measures: for each width bucket it runs the first steps alternately with e
 kernel (these are ordinary training steps; both kernels compute the same attention),
 then keeps the one with the lower time per padded token. GPUs keep SDPA: there it
 wins, and per-step host timing would measure launch queues, not kernels.
+
+Under bf16 autocast on CPU, `lowp_attention`'s kernel (eager's math kept in bf16)
+replaces eager as the candidate: it was faster than eager at every width measured
+(the fp32 mask no longer promotes the scores), and it still races sdpa, which wins
+again at the longest widths (see lowp_attention.py).
 """
 
 from __future__ import annotations
@@ -89,8 +94,11 @@ class AttentionTuner:
         return ", ".join(f"{k} at <= {b}" for b, k in sorted(self.chosen.items()))
 
 
-def tuner_for(model: Any, device: str) -> AttentionTuner | None:
-    """A tuner when it can help: CPU, and a model that can switch eager <-> sdpa."""
+def tuner_for(model: Any, device: str, precision: str = "no") -> AttentionTuner | None:
+    """A tuner when it can help: CPU, and a model that can switch eager <-> sdpa.
+
+    With bf16 autocast (`precision` 'bf16') the bf16 eager kernel takes eager's place.
+    """
     if str(device).startswith("cuda"):
         return None
     base = switchable_model(model)
@@ -103,6 +111,10 @@ def tuner_for(model: Any, device: str) -> AttentionTuner | None:
     def apply(kernel: str) -> None:
         base.set_attn_implementation(kernel)
 
+    if precision == "bf16":
+        from .lowp_attention import register
+
+        return AttentionTuner(apply=apply, current=current, candidates=(register(), "sdpa"))
     return AttentionTuner(apply=apply, current=current)
 
 

@@ -51,6 +51,9 @@ class FastValidation:
                  precision: str) -> None:
         self.rows, self.pad_id, self.device, self.precision = list(rows), pad_id, device, precision
         self.last: tuple[int, dict[str, float], list[float]] | None = None
+        # Every response's reward at the last evaluation (chosen, then rejected): the
+        # reward statistics of the RL hand-off reuse them instead of another pass.
+        self.last_scores: list[float] = []
 
     def run(self, model: Any, step: int) -> dict[str, float]:
         """`valid_accuracy`, `valid_margin`, `valid_loss`, ... on every validation pair."""
@@ -58,6 +61,7 @@ class FastValidation:
                                        self.precision)
         metrics = pair_metrics(chosen, rejected, prefix="valid_")
         self.last = (step, metrics, [c - r for c, r in zip(chosen, rejected, strict=True)])
+        self.last_scores = chosen + rejected
         return metrics
 
     def at_step(self, step: int) -> tuple[dict[str, float], list[float]] | None:
