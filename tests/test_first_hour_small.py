@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from duelist.engine.application.run_state import RunState
 from duelist.engine.training.params import RewardParams
-from duelist.engine.training.train import warmup_steps
+from duelist.engine.training.trainer_config import warmup_steps
 
 
 def test_a_cancel_is_not_logged_as_an_error() -> None:

@@ -112,7 +112,7 @@ def tuner_for(model: Any, device: str, precision: str = "no") -> AttentionTuner 
         base.set_attn_implementation(kernel)
 
     if precision == "bf16":
-        from .lowp_attention import register
+        from duelist.engine.training.lowp_attention import register
 
         return AttentionTuner(apply=apply, current=current, candidates=(register(), "sdpa"))
     return AttentionTuner(apply=apply, current=current)
