@@ -46,7 +46,8 @@ def test_duelist_annotate_in_tmux(tmp_path: Path) -> None:
                                     for i in range(2, 6)])
     tmux, screen = tmux_session(tmp_path)
 
-    cmd = duelist_command("annotate", "--db", str(db), "--annotator", "tm", "--no-randomize")
+    cmd = duelist_command("annotate", "--db", str(db), "--annotator", "tm", "--no-randomize",
+                          "--order", "sequential")  # the test walks items in id order
     tmux("new-session", "-d", "-s", "s", "-x", "120", "-y", "40", "sh")
     try:
         tmux("set-option", "-g", "set-clipboard", "on")

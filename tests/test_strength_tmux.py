@@ -36,7 +36,8 @@ def test_graded_pick_and_search_in_tmux(tmp_path: Path) -> None:
                 raise AssertionError(f"timed out waiting for {what}; screen:\n{screen()}")
             time.sleep(0.1)
 
-    cmd = duelist_command("annotate", "--db", str(db), "--annotator", "tm", "--no-randomize")
+    cmd = duelist_command("annotate", "--db", str(db), "--annotator", "tm", "--no-randomize",
+                          "--order", "sequential")  # the test walks items in id order
     tmux("new-session", "-d", "-s", "s", "-x", "120", "-y", "40", "sh")
     try:
         tmux("send-keys", "-t", "s", f"{cmd}; echo EXITED-$?", "Enter")

@@ -12,6 +12,9 @@ simulated annotator judges them and `add_annotations_bulk` records it.
 
 The numbers compare how many labels each order needs before the model reaches
 `target` accuracy on held-out pairs. numpy only (it comes with torch), no torch.
+
+SYNTHETIC ONLY: on real human preferences (bench/active_real_bench.py, BENCHMARKS.md
+"Active learning on real preferences") no order saved labels over random.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from duelist.engine.application.judgement_stats import judgements_section
+from duelist.engine.application.learning_curve import learning_curve
 from duelist.engine.preferences.resolve import resolve_pairs
 from duelist.engine.quality.report import quality_section
 from duelist.store import Store
@@ -59,6 +60,7 @@ register_section("resolution", _resolution)
 register_section("training", _runs)
 register_section("quality", quality_section)  # agreement, annotator stats, flags
 register_section("judgements", judgements_section)  # strength, notes, review, self-agreement
+register_section("learning_curve", learning_curve)  # accuracy per finished run vs its labels
 
 
 def build_stats(store: Store, only: list[str] | None = None) -> dict[str, Any]:

@@ -14,6 +14,17 @@ from duelist.engine.errors import InputError
 from duelist.tui.cli import main as cli_main
 
 ORDERS = ("sequential", "random", "uncertainty", "disagreement")
+# Random is the default because no model-driven order beat it by more than the seed spread
+# on real human preferences (BENCHMARKS.md, "Active learning on real preferences").
+DEFAULT_ORDER = "random"
+ORDER_HELP = (
+    "queue order (default: random). 'random' is the default because, on real human "
+    "preferences, no model-driven order beat it by more than the seed-to-seed spread "
+    "(BENCHMARKS.md). 'sequential' keeps import order (to work through a file in "
+    "its own order). 'uncertainty' shows the current model's closest calls first and "
+    "'disagreement' the items an ensemble (train --ensemble K) disagrees on most: use "
+    "them to look at where the model is unsure (guidelines, audits), not to save labels. "
+    "Both start a background scoring job when needed and use id order until scores exist")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,11 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cli_main.add_db_option(p)
     p.add_argument("--annotator", default=None, metavar="NAME", type=annotator_name,
                    help="who is judging (default: $USER)")
-    p.add_argument("--order", choices=ORDERS, default="sequential",
-                   help="queue order; 'uncertainty' (closest calls of the current model "
-                        "first) and 'disagreement' (largest ensemble spread first) start a "
-                        "background scoring job when needed and use id order until scores "
-                        "exist (default: sequential)")
+    p.add_argument("--order", choices=ORDERS, default=DEFAULT_ORDER, help=ORDER_HELP)
     p.add_argument("--no-randomize", dest="randomize", action="store_false",
                    help="always show the stored response A on the left")
     p.add_argument("--seed", type=int, default=0, metavar="N",

@@ -13,6 +13,7 @@ from duelist.store import Store, StoreError
 from duelist.tui.cli import main as cli
 from duelist.tui.cli.textout import dumps, say
 from duelist.tui.text.judgements import render_judgements
+from duelist.tui.text.learning_curve import render_learning_curve
 from duelist.tui.text.quality import render_quality
 
 Renderer = Callable[[dict[str, Any]], list[str]]
@@ -73,6 +74,7 @@ def _sources_block(d: dict[str, Any]) -> list[str]:
 RENDERERS["sources"] = _sources_block
 RENDERERS["quality"] = render_quality
 RENDERERS["judgements"] = render_judgements
+RENDERERS["learning_curve"] = render_learning_curve
 
 
 def render(stats: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from duelist.engine.errors import InputError
 from duelist.tui.cli import main as cli_main
-from duelist.tui.cli.cmd_annotate import ORDERS
+from duelist.tui.cli.cmd_annotate import DEFAULT_ORDER, ORDERS
 
 LOOPBACK = {"localhost"}
 
@@ -43,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="list issued links (who, created, last used, revoked) and exit")
     p.add_argument("--revoke", action="append", default=[], metavar="NAME",
                    help="revoke NAME's link (a live session ends within seconds) and exit")
-    p.add_argument("--order", choices=ORDERS, default="sequential", help="queue order")
+    p.add_argument("--order", choices=ORDERS, default=DEFAULT_ORDER,
+                   help="queue order (default: random; see `duelist annotate --help`)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed (default: 0)")
     p.add_argument("--overlap", type=int, default=None, metavar="N",
                    help="each comparison goes to N different annotators; with 1 no two get "

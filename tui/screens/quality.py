@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from duelist.engine.application.learning_curve import learning_curve
 from duelist.engine.quality.report import quality_section
 from duelist.engine.safe_text import one_line
 from duelist.store import Store
+from duelist.tui.text.learning_curve import render_learning_curve
 from duelist.tui.text.quality import COLUMNS, FLAG_HELP, annotator_rows, summary_lines
 from rich.text import Text
 from textual.app import ComposeResult
@@ -29,6 +31,7 @@ def compute(path: str) -> dict[str, Any]:
     with Store.open(path) as store:
         data = quality_section(store)
         data["total_comparisons"] = store.count_comparisons()
+        data["learning_curve"] = learning_curve(store)
     return data
 
 
@@ -52,6 +55,7 @@ class StatsScreen(Screen[None]):
         yield DataTable(id="stats-annotators", cursor_type="row", zebra_stripes=True)
         yield DataTable(id="stats-pairs", cursor_type="row", zebra_stripes=True)
         yield Static(id="stats-flags")
+        yield Static(id="stats-curve")  # shown once a run has finished
         yield Footer()
 
     def on_mount(self) -> None:
@@ -109,6 +113,10 @@ class StatsScreen(Screen[None]):
             pairs.add_row(Text(f"{one_line(p['first'], 30)} ~ {one_line(p['second'], 30)}"),
                           Text(kappa, justify="right"), Text(str(p["shared"]), justify="right"))
         self.query_one("#stats-flags", Static).update(self._flag_text(data))
+        curve = self.query_one("#stats-curve", Static)
+        lines = render_learning_curve(data.get("learning_curve") or {})
+        curve.update(Text("\n".join(lines)))  # run names were cleaned; Text is literal
+        curve.display = bool(lines)
 
     @staticmethod
     def _flag_text(data: dict[str, Any]) -> Text:

@@ -19,7 +19,7 @@ from duelist.tui.web.guard import ANNOTATOR_ENV
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="duelist-web-child")
     p.add_argument("--db", required=True)
-    p.add_argument("--order", default="sequential")
+    p.add_argument("--order", default="random")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--overlap", type=int, default=None)
     p.add_argument("--gold-rate", type=float, default=0.1)
