@@ -82,7 +82,13 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=16, help="completions per reward call")
     ap.add_argument("--fn-batch-size", type=int, default=None,
                     help="reward_function's batch_size (default: the scorer's)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch intra-op threads for both routes (default: torch's)")
     args = ap.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     if not HH.exists():
         print(f"no {HH}; nothing to benchmark", file=sys.stderr)
         return 1
@@ -125,6 +131,7 @@ def main() -> int:
     report = {
         "responses": n, "pairs_kept": n // 2, "max_length": limit, "pairs_offered": len(rows), "batch": args.batch,
         "repeats": args.repeats, "fn_batch_size": args.fn_batch_size,
+        "threads": __import__("torch").get_num_threads(),
         "path_rewards_per_s": round(rate["path"], 1),
         "callable_rewards_per_s": round(rate["callable"], 1),
         "speedup": round(rate["callable"] / rate["path"], 2),

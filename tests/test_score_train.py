@@ -10,6 +10,7 @@ import pytest
 import torch
 from duelist.engine.models.encoding import PairEncoder
 from duelist.engine.models.loading import load_tokenizer
+from duelist.engine.models.packed_encoder import packable
 from duelist.engine.preferences.pair import PreferencePair
 from duelist.engine.scoring.calibration import Calibration
 from duelist.engine.scoring.ensemble import Ensemble
@@ -36,7 +37,18 @@ def _scoring_inputs(rm: RewardModel, prompts: list[str], responses: list[str]) -
         ids, mask = kwargs["input_ids"], kwargs["attention_mask"]
         seen.extend(row[m.bool()].tolist() for row, m in zip(ids, mask, strict=True))
 
-    handle = rm.model.register_forward_pre_hook(grab, with_kwargs=True)
+    def grab_packed(_module, _args, kwargs):  # engine/models/packed_encoder.py: items end to end
+        ids, positions = kwargs["input_ids"][0].tolist(), kwargs["position_ids"][0].tolist()
+        for token, position in zip(ids, positions, strict=True):
+            if position == 0:
+                seen.append([])
+            seen[-1].append(token)
+
+    if packable(rm.model):
+        handle = rm.model.bert.embeddings.register_forward_pre_hook(grab_packed,
+                                                                    with_kwargs=True)
+    else:
+        handle = rm.model.register_forward_pre_hook(grab, with_kwargs=True)
     try:
         rm.score_batch(prompts, responses)
     finally:

@@ -8,6 +8,9 @@ it through the same `from_pretrained` path it uses for real models.
   token_type_ids, no eos token (like MiniLM/BERT).
 - `build_llama(dir)`: Llama-style decoder, bos added, eos present, NO pad token.
 - `build_gpt2(dir)`: GPT-2-style decoder, no bos added, eos only, NO pad token.
+- `build_chat_llama(dir)`: Llama-style decoder whose tokenizer ships a Qwen2-like ChatML
+  chat template (with a default system turn), eos <|im_end|>, pad <|endoftext|>, no bos.
+  (A Qwen2 config would make transformers rebuild Qwen's BPE tokenizer from the vocab.)
 - `synthetic_pairs(n)`: preference pairs where the chosen response always carries a
   learnable marker word ("good") and the rejected one another ("bad"); a working
   trainer reaches ~1.0 validation accuracy within a few epochs.
@@ -115,7 +118,48 @@ def build_gpt2(out: Path, *, seed: int = 0, hidden: int = 32, layers: int = 2) -
     return _save(GPT2ForSequenceClassification(cfg), tok, Path(out))
 
 
-BUILDERS = {"bert": build_bert, "llama": build_llama, "gpt2": build_gpt2}
+# Qwen2's ChatML layout, default system turn included (as Qwen2-Instruct ships it).
+CHATML_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if loop.first and messages[0]['role'] != 'system' %}"
+    "<|im_start|>system\nyou are a help<|im_end|>\n{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+def chat_tokenizer() -> Any:
+    """A Qwen2-like fast tokenizer: ChatML specials, a chat template, no bos."""
+    from tokenizers import AddedToken, Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    vocab = {t: i for i, t in enumerate(specials + WORDS + ["user", "assistant", "system"])}
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<|endoftext|>"))
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in specials])
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="<|endoftext|>", eos_token="<|im_end|>",
+        pad_token="<|endoftext|>", model_input_names=["input_ids", "attention_mask"])
+    fast.chat_template = CHATML_TEMPLATE
+    return fast
+
+
+def build_chat_llama(out: Path, *, seed: int = 0, hidden: int = 32, layers: int = 2) -> Path:
+    import torch
+    from transformers import LlamaConfig, LlamaForSequenceClassification
+
+    tok = chat_tokenizer()
+    torch.manual_seed(seed)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=hidden, num_hidden_layers=layers,
+                      num_attention_heads=2, num_key_value_heads=2, intermediate_size=hidden * 2,
+                      max_position_embeddings=128, num_labels=1, bos_token_id=None,
+                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    return _save(LlamaForSequenceClassification(cfg), tok, Path(out))
+
+
+BUILDERS = {"bert": build_bert, "llama": build_llama, "gpt2": build_gpt2,
+            "chat-llama": build_chat_llama}
 
 
 def synthetic_pairs(n: int = 120, *, seed: int = 0, n_prompts: int | None = None,

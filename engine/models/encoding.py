@@ -8,7 +8,10 @@ the format it learned.
 Layout:
 - Encoders with a pair template (BERT, MiniLM, RoBERTa): the tokenizer's own pair
   template, e.g. [CLS] prompt [SEP] response [SEP], with token_type_ids.
-- Decoders (GPT-2, Llama, ...): [bos] prompt "\\n\\n" response eos. The reward head
+- Decoders that ship a chat template (Qwen, Llama-3-Instruct, ...): the template,
+  rendered and tokenized as TRL's RewardTrainer does for conversational data
+  (`chat_encoding.py`); the prompt text becomes messages, the response the assistant's.
+- Other decoders (GPT-2, Llama, ...): [bos] prompt "\\n\\n" response eos. The reward head
   reads the last token, so a fixed eos at the end gives it a stable place to read.
 
 Truncation never drops a pair: the response is kept (cut at its end only if it alone
@@ -21,6 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from duelist.engine.errors import InputError
+from duelist.engine.models.chat_encoding import ChatEncoder, has_own_chat_template, messages_of
+
+KINDS = ("pair-template", "chat-template", "decoder-concat")
 DECODER_SEPARATOR = "\n\n"
 
 
@@ -72,9 +79,14 @@ def _char_cap(tokenizer: Any, max_length: int) -> int:
 
 
 class PairEncoder:
-    """Encodes (prompt, response) exactly the same way at train and score time."""
+    """Encodes (prompt, response) exactly the same way at train and score time.
 
-    def __init__(self, tokenizer: Any, max_length: int) -> None:
+    `kind` (duelist.json's encoding.kind) is honoured where it still applies, so a model
+    trained as "decoder-concat" on a base that ships a chat template is scored as it was
+    trained; without it the tokenizer decides.
+    """
+
+    def __init__(self, tokenizer: Any, max_length: int, kind: str | None = None) -> None:
         if max_length < 8:
             raise ValueError(f"max_length must be at least 8, got {max_length}")
         self.tokenizer = prepare_tokenizer(tokenizer)
@@ -97,6 +109,10 @@ class PairEncoder:
                 and tokenizer.sep_token is not None
             )
         self._char_cap = _char_cap(tokenizer, max_length)
+        self._chat: ChatEncoder | None = None
+        if (not self._pair_template and kind != "decoder-concat" and self._backend is not None
+                and has_own_chat_template(tokenizer)):
+            self._chat = ChatEncoder(tokenizer, self._backend, max_length)
         if self._pair_template:
             self._n_special = self._backend.post_processor.num_special_tokens_to_add(True)
         else:
@@ -115,7 +131,9 @@ class PairEncoder:
 
     @property
     def kind(self) -> str:
-        return "pair-template" if self._pair_template else "decoder-concat"
+        if self._pair_template:
+            return "pair-template"
+        return "chat-template" if self._chat is not None else "decoder-concat"
 
     def _adds_bos(self) -> bool:
         bos = self.tokenizer.bos_token_id
@@ -143,6 +161,8 @@ class PairEncoder:
         cap = self._char_cap
         if len(response) > cap:
             response = self._safe_cut(response, response[:response.rfind(" ", 0, cap) + 1])
+        if self._chat is not None:
+            return self._encode_chat(prompt, response)
         if len(prompt) > cap:
             at = prompt.find(" ", len(prompt) - cap)
             prompt = self._safe_cut(prompt, prompt[at:] if at >= 0 else "")
@@ -152,6 +172,42 @@ class PairEncoder:
         keep_p, keep_r, cut = self.budget(len(p), len(r))
         p = p[len(p) - keep_p:] if keep_p else []
         ids = self._bos + p + self._sep + r[:keep_r] + self._eos
+        return Encoded(ids, None, cut)
+
+    def _encode_chat(self, prompt: str, response: str) -> Encoded:
+        """Through the base's chat template. Each message's content is capped like the
+        texts above, counting back from the last turn: earlier turns past the cap cannot
+        reach the kept tokens, so they are emptied (their role markers stay)."""
+        messages, budget = [], self._char_cap
+        for m in reversed(messages_of(prompt)):
+            content = m["content"]
+            if not budget:
+                content = ""
+            elif len(content) > budget:
+                at = content.find(" ", len(content) - budget)
+                content = self._safe_cut(content, content[at:] if at >= 0 else "")
+            budget = max(0, budget - len(content))
+            messages.append({**m, "content": content})
+        try:
+            ids, cut = self._chat.encode(messages[::-1], response)
+        except Exception as turns_refused:  # e.g. a template that allows no system turn
+            if len(messages) == 1:
+                raise InputError("the base model's chat template refused a prompt: "
+                                 f"{turns_refused}") from None
+            # As one user message (no turn structure): what a plain-text prompt gets.
+            return self._encode_chat_plain(prompt, response)
+        return Encoded(ids, None, cut)
+
+    def _encode_chat_plain(self, prompt: str, response: str) -> Encoded:
+        cap = self._char_cap
+        if len(prompt) > cap:
+            at = prompt.find(" ", len(prompt) - cap)
+            prompt = self._safe_cut(prompt, prompt[at:] if at >= 0 else "")
+        try:
+            ids, cut = self._chat.encode([{"role": "user", "content": prompt}], response)
+        except Exception as refused:
+            raise InputError(f"the base model's chat template refused a prompt: {refused}") \
+                from None
         return Encoded(ids, None, cut)
 
     def _encode_template(self, prompt: str, response: str) -> Encoded:

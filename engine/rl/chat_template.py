@@ -24,9 +24,10 @@ import json
 from typing import Any
 
 from duelist.engine.ingest.values import _ROLE_LABELS
+from duelist.engine.models.chat_encoding import TEMPLATE_MARK
 from duelist.engine.models.encoding import DECODER_SEPARATOR, PairEncoder
 
-TEMPLATE_MARK = "duelist-reward-template"
+__all__ = ["TEMPLATE_MARK", "chat_template", "install", "layout"]
 
 
 def _literal(text: str) -> str:
@@ -87,9 +88,10 @@ def chat_template(encoder: PairEncoder) -> str:
 def install(tokenizer: Any, encoder: PairEncoder) -> bool:
     """Give `tokenizer` Duelist's chat template unless it has its own; True if installed.
 
-    A base model's own template (a decoder that ships one) is kept: replacing it would
-    silently change what its users get. Such a dir's model card says the path route
-    does not reproduce Duelist's input; `reward_function` does.
+    A base model's own template (a decoder that ships one) is kept: Duelist trained on
+    it (encoding kind "chat-template"), so TRL's path route renders Duelist's input
+    with it. A dir trained before that ("decoder-concat" on such a base) keeps it too,
+    and its model card says the path route does not reproduce Duelist's input.
     """
     current = getattr(tokenizer, "chat_template", None)
     if current and TEMPLATE_MARK not in str(current):

@@ -98,7 +98,9 @@ class RewardModel(ScoringMixin):
                  meta: dict[str, Any] | None = None, device: str | None = None,
                  path: str | None = None) -> None:
         self.model = model
-        self.encoder = PairEncoder(tokenizer, max_length)
+        enc = (meta or {}).get("encoding")
+        kind = enc.get("kind") if isinstance(enc, dict) else None
+        self.encoder = PairEncoder(tokenizer, max_length, kind if isinstance(kind, str) else None)
         self.tokenizer = self.encoder.tokenizer
         self.meta = dict(meta or {})
         self.device = device or str(next(model.parameters()).device)
