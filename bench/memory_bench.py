@@ -20,7 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(os.environ.get("BENCH_TMP", tempfile.gettempdir())) / "duelist-memory-bench"
-CASES = ("csv_header", "responses_row", "parquet_big_texts", "score_file", "huge_response")
+CASES = ("csv_header", "responses_row", "parquet_big_texts", "parquet_random_texts",
+         "score_file", "huge_response")
+# Parquet also has `batch16mb`: the reader as round two first shipped it (16 MB batches,
+# unbuffered column chunks), between `baseline` (8,192-row batches) and `fixed`.
+PARQUET_MODES = ("baseline", "batch16mb", "fixed")
 
 
 def _status_kib(field: str) -> int:
@@ -46,6 +50,20 @@ def _make_inputs() -> None:
     big = [{"prompt": f"p{i}", "chosen": f"{i} " + "good words " * 190_000,
             "rejected": f"{i} " + "bad words " * 200_000} for i in range(10)]
     pq.write_table(pa.Table.from_pylist(big), str(WORK / "big.parquet"), compression="zstd")
+    # The case: ten rows of two 2 MB texts of random words, ~21 MB with zstd
+    # (big.parquet repeats one phrase: 5 KB on disk for the same 41 MB of text).
+    import random
+
+    rng = random.Random(0)
+    vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9)))
+             for _ in range(50_000)]
+    words = 2_000_000 // 6
+
+    def text() -> str:
+        return " ".join(rng.choices(vocab, k=words))
+
+    rand = [{"prompt": f"p{i}", "chosen": text(), "rejected": text()} for i in range(10)]
+    pq.write_table(pa.Table.from_pylist(rand), str(WORK / "rand.parquet"), compression="zstd")
     with (WORK / "score.jsonl").open("w") as fh:
         for i in range(20_000):
             fh.write(json.dumps({"prompt": f"question {i} " * 20, "chosen": f"good {i} " * 60,
@@ -78,10 +96,18 @@ def _child(case: str, mode: str) -> dict:
             n = sum(1 for _ in items.iter_items(WORK / "row.jsonl", opts))
         except Exception as exc:
             n = f"refused: {type(exc).__name__}"
-    elif case == "parquet_big_texts":
-        if base:
-            readers._parquet_batch = lambda pf: readers._BATCH
-        n = sum(1 for _ in readers.iter_parquet(WORK / "big.parquet"))
+    elif case in ("parquet_big_texts", "parquet_random_texts"):
+        from duelist.engine.ingest import parquet_budget
+
+        if mode in ("baseline", "batch16mb"):
+            import pyarrow.parquet as pq
+
+            parquet_budget.open_parquet = lambda path: pq.ParquetFile(str(path))
+            parquet_budget.BATCH_BYTES = 16 << 20
+            if base:
+                parquet_budget.BATCH_BYTES = 1 << 62  # 8,192 rows (MAX_BATCH_ROWS)
+        name = "big.parquet" if case == "parquet_big_texts" else "rand.parquet"
+        n = sum(1 for _ in readers.iter_parquet(WORK / name))
     elif case == "score_file":
         from duelist.engine.scoring import score_file
         from duelist.engine.scoring.reward_model import RewardModel
@@ -123,7 +149,7 @@ def main() -> None:
     cases = sys.argv[1:] or list(CASES)
     print(f"{'case':20} {'mode':9} {'seconds':>8} {'peak MiB':>9} {'added MiB':>10}  result")
     for case in cases:
-        for mode in ("baseline", "fixed"):
+        for mode in PARQUET_MODES if case.startswith("parquet") else ("baseline", "fixed"):
             out = subprocess.run([sys.executable, __file__, "--child", case, mode],
                                  capture_output=True, text=True, check=False)
             if out.returncode != 0:

@@ -239,12 +239,32 @@ lock_wait_reporter: Callable[[str], None] | None = None
 LOCK_REPORT_S = 2.0
 
 
-class _LockWatch:
-    """Reports a write that waits for the lock (see `lock_wait_reporter`)."""
+# Writes now between BEGIN IMMEDIATE and getting the lock: id(watch) -> (connection,
+# start). Read by `lock_wait_seconds` from another thread: the TUI writes off its UI
+# thread and shows "waiting for the database" while its write is parked here.
+_WAITING: dict[int, tuple[sqlite3.Connection, float]] = {}
+_WAITING_GUARD = threading.Lock()
 
-    def __init__(self, where: str) -> None:
+
+def lock_wait_seconds(db: Database) -> float | None:
+    """How long a write on `db`'s connection has been waiting for the write lock
+    (another connection or process holds it), or None when none is waiting."""
+    now = time.monotonic()
+    with _WAITING_GUARD:
+        starts = [t for conn, t in _WAITING.values() if conn is db.conn]
+    return now - min(starts) if starts else None
+
+
+class _LockWatch:
+    """Reports a write that waits for the lock (see `lock_wait_reporter`), and
+    registers it in `_WAITING` while it waits."""
+
+    def __init__(self, where: str, conn: sqlite3.Connection | None = None) -> None:
         self.where, self.started = where, time.monotonic()
         self.reported = False
+        if conn is not None:
+            with _WAITING_GUARD:
+                _WAITING[id(self)] = (conn, self.started)
         self.timer: threading.Timer | None = None
         if lock_wait_reporter is not None:
             self.timer = threading.Timer(LOCK_REPORT_S, self._report)
@@ -259,6 +279,8 @@ class _LockWatch:
                      "(the database is locked); still trying...")
 
     def stop(self) -> None:
+        with _WAITING_GUARD:
+            _WAITING.pop(id(self), None)
         if self.timer is not None:
             self.timer.cancel()
         reporter = lock_wait_reporter
@@ -275,7 +297,7 @@ def write_transaction(db: Database, where: str) -> Iterator[Database]:
     """
     conn = db.conn
     delay = 0.01
-    watch = _LockWatch(where)
+    watch = _LockWatch(where, conn)
     try:
         for attempt in range(WRITE_RETRIES):
             try:
@@ -309,4 +331,4 @@ def file_identity(path: str | Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-__all__ = ["MIGRATION_SET", "connect", "translate", "write_transaction"]
+__all__ = ["MIGRATION_SET", "connect", "lock_wait_seconds", "translate", "write_transaction"]

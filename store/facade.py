@@ -15,7 +15,7 @@ from duelist.store.annotations import AnnotationsMixin
 from duelist.store.bulk import BulkImportMixin
 from duelist.store.claims import ClaimsMixin
 from duelist.store.comparisons import ComparisonsMixin
-from duelist.store.connection import connect, write_transaction
+from duelist.store.connection import connect, lock_wait_seconds, write_transaction
 from duelist.store.counts import StatsMixin
 from duelist.store.import_sources import ImportSourcesMixin
 from duelist.store.merge import MergeMixin
@@ -58,6 +58,11 @@ class Store(ImportSourcesMixin, ComparisonsMixin, AnnotationsMixin, RunsMixin, R
         """All-or-nothing block (BEGIN IMMEDIATE, retried on lock)."""
         with write_transaction(self.db, self.path):
             yield self
+
+    def lock_wait_seconds(self) -> float | None:
+        """Seconds a write on this store has waited so far for another connection's or
+        process's write lock; None when no write is waiting (safe from any thread)."""
+        return lock_wait_seconds(self.db)
 
     def counts(self) -> Counts:
         comparisons = self.count_comparisons()

@@ -12,6 +12,12 @@ Why it is safe to run again and again:
   both travel with the judgements, so a merged project keeps its decisions and its
   self-agreement figures.
 
+Imported annotators (`import_sources`, m007) travel too: an `import:<name>` annotator
+stands for one file CONTENT. The same content in both stores stays one annotator
+(the target's name); a different content under a name the target already uses is
+renamed `import:<name>#<hash>` as `import` itself would, so two labellers' files of
+one name never become one annotator by merging.
+
 Orientation: when the target keeps a comparison flipped relative to a source,
 the judgement's 'a'/'b' and its `shown_swapped` flag are flipped too, so both
 the winner and which SIDE of the screen was picked stay true.
@@ -46,6 +52,8 @@ class MergeReport:
     undos_carried: int = 0
     adjudications_added: int = 0
     repeats_added: int = 0
+    # imported annotators renamed on the way in: (source name, name in the target)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def flip_choice(choice: str | None) -> str | None:
@@ -83,6 +91,14 @@ def merge_stores(target, sources: list[str | Path], progress: Progress | None = 
 def _merge_one(target, src: str, db, existing: dict, report: MergeReport,
                progress: Progress | None) -> None:
     conn = target.db.conn
+    names = _merge_import_sources(conn, db, report)
+    # An imported file's judgement is one fact whenever it was imported: the same
+    # content imported into two projects differs only in created_at.
+    imported = {tuple(r) for r in conn.execute(
+        "SELECT c.hash, a.annotator, a.choice FROM annotations a "
+        "JOIN comparisons c ON c.id = a.comparison_id "
+        "JOIN import_sources s ON s.annotator = a.annotator")}
+    registered = {r[0] for r in conn.execute("SELECT annotator FROM import_sources")}
     total = db.execute("SELECT COUNT(*) FROM comparisons").fetchone()[0]
     placed: dict[int, tuple[int, bool, str]] = {}
     for done, row in enumerate(db.query("SELECT * FROM comparisons ORDER BY id"), start=1):
@@ -113,7 +129,10 @@ def _merge_one(target, src: str, db, existing: dict, report: MergeReport,
         tid, flipped, h = placed[row["comparison_id"]]
         choice = flip_choice(row["choice"]) if flipped else row["choice"]
         swapped = int(bool(row["shown_swapped"]) != flipped)
-        key = (h, row["annotator"], row["created_at"], choice, swapped)
+        annotator = names.get(row["annotator"], row["annotator"])
+        key = (h, annotator, row["created_at"], choice, swapped)
+        if key not in existing and (h, annotator, choice) in imported:
+            continue  # the same imported judgement, imported at another time
         if key in existing:
             ann_id, undone = existing[key]
             target_ids[row["id"]] = ann_id
@@ -127,14 +146,41 @@ def _merge_one(target, src: str, db, existing: dict, report: MergeReport,
             "INSERT INTO annotations (comparison_id, annotator, choice, shown_swapped, duration_ms, "
             "rationale, session_id, created_at, undone, undone_at, strength) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (tid, row["annotator"], choice, swapped, row["duration_ms"], row["rationale"],
+            (tid, annotator, choice, swapped, row["duration_ms"], row["rationale"],
              row["session_id"], row["created_at"], row["undone"], row["undone_at"],
              row.get("strength") if choice in ("a", "b") else None))
         existing[key] = (cur.lastrowid, row["undone"])
+        if annotator in registered:
+            imported.add((h, annotator, choice))
         target_ids[row["id"]] = int(cur.lastrowid)
         report.annotations_added += 1
     _merge_adjudications(conn, db, placed, report)
-    _merge_repeats(conn, db, placed, target_ids, report)
+    _merge_repeats(conn, db, placed, target_ids, report, names)
+
+
+def _merge_import_sources(conn, db, report: MergeReport) -> dict[str, str]:
+    """Register the source's imported contents in the target; returns the source
+    annotators that take another name here (same content: the target's name; a name
+    the target gives to another content: `import:<name>#<hash>`)."""
+    if not _has_table(db, "import_sources"):
+        return {}
+    names: dict[str, str] = {}
+    for row in db.query("SELECT content_hash, annotator, first_name FROM import_sources"):
+        mine = conn.execute("SELECT annotator FROM import_sources WHERE content_hash = ?",
+                            (row["content_hash"],)).fetchone()
+        if mine is not None:
+            name = mine[0]
+        else:
+            name = row["annotator"]
+            if conn.execute("SELECT 1 FROM import_sources WHERE annotator = ?",
+                            (name,)).fetchone():
+                name = f"import:{row['first_name']}#{row['content_hash'][:8]}"
+            conn.execute("INSERT INTO import_sources (content_hash, annotator, first_name) "
+                         "VALUES (?, ?, ?)", (row["content_hash"], name, row["first_name"]))
+        if name != row["annotator"]:
+            names[row["annotator"]] = name
+            report.renamed.append((row["annotator"], name))
+    return names
 
 
 def _has_table(db, name: str) -> bool:
@@ -169,7 +215,7 @@ def _merge_adjudications(conn, db, placed: dict, report: MergeReport) -> None:
 
 
 def _merge_repeats(conn, db, placed: dict, target_ids: dict[int, int],
-                   report: MergeReport) -> None:
+                   report: MergeReport, names: dict[str, str]) -> None:
     if not _has_table(db, "repeats"):
         return
     have = {tuple(r) for r in conn.execute("SELECT original_id, created_at FROM repeats")}
@@ -182,7 +228,7 @@ def _merge_repeats(conn, db, placed: dict, target_ids: dict[int, int],
         conn.execute(
             "INSERT INTO repeats (original_id, comparison_id, annotator, choice, shown_swapped, "
             "duration_ms, session_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
-            (original, tid, row["annotator"], choice, int(bool(row["shown_swapped"]) != flipped),
+            (original, tid, names.get(row["annotator"], row["annotator"]), choice, int(bool(row["shown_swapped"]) != flipped),
              row["duration_ms"], row["session_id"], row["created_at"]))
         have.add((original, row["created_at"]))
         report.repeats_added += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,6 +20,7 @@ from duelist.engine.application.annotation_session import Session
 from duelist.store import Store
 from duelist.tui.screens import app_keys as registry
 from duelist.tui.screens.annotate import AnnotateScreen
+from duelist.tui.screens.store_wait import StoreWriter
 from duelist.tui.widgets.key_hints import screen_bindings
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -87,7 +88,7 @@ class DuelistApp(App[int]):
         self.push_screen(AnnotateScreen(self.session, stamp_timing=self.options.stamp_timing))
         renew = getattr(self.session.queue, "renew", None)
         if renew is not None:  # shared queue: a slow reader keeps the item on screen
-            self.set_interval(300.0, renew)
+            self.set_interval(300.0, lambda: self._when_no_write_pending(renew))
 
     def after_first_paint(self) -> None:
         """Start-up work that must not delay the first comparison (the annotate
@@ -119,8 +120,31 @@ class DuelistApp(App[int]):
         self.set_timer(2.0, check)
         self.set_interval(30.0, check)
 
+    def _pending_writer(self) -> StoreWriter | None:
+        """The annotate screen's writer while a judgement waits for the database."""
+        for screen in self.screen_stack:
+            if isinstance(screen, AnnotateScreen) and screen.writer.busy:
+                return screen.writer
+        return None
+
+    def _when_no_write_pending(self, fn: Callable[[], object]) -> None:
+        """Run `fn` (a store call on the UI thread) now, or once the pending write
+        landed: the two must not share the connection at once."""
+        writer = self._pending_writer()
+        if writer is None:
+            fn()
+        else:
+            writer.after_write(fn)
+
     async def action_quit(self) -> None:
-        """Quit; with a training run going, ask first whether to stop it or leave it."""
+        """Quit; with a training run going, ask first whether to stop it or leave it.
+        With a judgement still waiting for the database, quit once it is saved."""
+        writer = self._pending_writer()
+        if writer is not None:
+            self.notify(f"Saving {writer.what} first (waiting for the database); Duelist "
+                        "quits once it is saved.", markup=False, severity="warning")
+            writer.after_write(lambda: self.call_later(self.action_quit))
+            return
         if self.options.web:
             self.exit()
             return
@@ -142,6 +166,11 @@ class DuelistApp(App[int]):
     # ---- registry ------------------------------------------------------------
     def action_open_screen(self, name: str) -> None:
         """Open a registered screen by name (bindings and the command palette use it)."""
+        writer = self._pending_writer()
+        if writer is not None:  # the screen would read the store the write is holding
+            self.notify(f"Still saving {writer.what} (waiting for the database); "
+                        "open it again once it is saved.", markup=False, severity="warning")
+            return
         entry = next((e for e in self.screen_entries if e.name == name), None)
         if entry is None:
             self.notify(f"No screen called {name!r}.", markup=False, severity="warning")

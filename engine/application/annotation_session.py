@@ -94,6 +94,9 @@ class Session:
         self.pending_note: dict[int, str] = {}
         self.progress = Progress()
         self.changes = 0  # judgements/undos that moved the counts (see apply_progress)
+        # Judgements and repeats COMMITted so far: a caller retrying `judge` after a
+        # lock error checks it did not land first (tui/screens/store_wait.py).
+        self.saved = 0
         self._ack_path = os.environ.get(ACK_ENV) or None
         self.repeats = RepeatPlanner(self.store, self.annotator, self.repeat_rate, self.seed)
         self.repeat_at: dict[int, Repeat] = {}  # history index -> the repeat shown there
@@ -207,6 +210,7 @@ class Session:
             session_id=self.session_id,
             strength=strength if pick in ("left", "right") else None))
         self._ack(ann.id)  # after COMMIT: add_annotation has returned
+        self.saved += 1
         self.judged[item.id] = ann
         self.undo_stack.append(ann.id)
         self.passed.discard(item.id)
@@ -226,6 +230,7 @@ class Session:
         self.repeated[self.cursor] = self.store.add_repeat(
             rep.original_id, true_choice(pick, swapped), swapped, max(1, int(duration_ms)),
             self.session_id)
+        self.saved += 1
         if self.cursor < len(self.history) - 1:
             self.cursor += 1
         else:
@@ -236,8 +241,9 @@ class Session:
         """Undo this session's newest judgement and go back to that item."""
         if not self.undo_stack:
             return None
-        ann_id = self.undo_stack.pop()
+        ann_id = self.undo_stack[-1]
         undone = self.store.undo_annotation(ann_id)
+        self.undo_stack.pop()  # only once the undo is written: a lock error may retry it
         ann = undone or self.store.get_annotation(ann_id)
         if ann is None:
             return None

@@ -16,6 +16,7 @@ from typing import Any
 
 from duelist.engine.errors import InputError
 from duelist.engine.files import safe_read
+from duelist.engine.ingest import parquet_budget
 from duelist.engine.ingest.jsonstream import first_char, iter_json_array, iter_jsonl
 from duelist.engine.ingest.textio import Progress, check_readable_file, iter_lines
 
@@ -23,7 +24,7 @@ FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "hf")
 _EXT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",
         ".parquet": "parquet", ".pq": "parquet"}
 _BATCH = 8192
-BATCH_BYTES = 16 << 20  # uncompressed bytes per Parquet/Arrow batch
+BATCH_BYTES = 16 << 20  # bytes per Arrow batch (datasets dir; Parquet: parquet_budget.py)
 
 csv.field_size_limit(1 << 30)
 
@@ -116,17 +117,17 @@ def iter_csv(path: Path, progress: Progress | None = None,
 
 def iter_parquet(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(str(path))
+        pf = parquet_budget.open_parquet(path)  # memory budget: parquet_budget.py
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file ({_first_line(exc)})", path=str(path)) from None
     _refuse_duplicate_columns(pf.schema_arrow.names, path)
+    parquet_budget.check_row_groups(pf, path)
     total = pf.metadata.num_rows
     row = 0
     try:
-        for batch in pf.iter_batches(batch_size=_parquet_batch(pf), use_threads=False):
+        for batch in pf.iter_batches(batch_size=parquet_budget.batch_rows(pf), use_threads=False):
             for rec in batch.to_pylist():
                 row += 1
                 yield row, rec
@@ -146,15 +147,6 @@ def _refuse_duplicate_columns(names: list[str], path: Path) -> None:
             raise InputError("column appears twice in the file's schema", path=str(path),
                              column=name)
         seen.add(name)
-
-
-def _parquet_batch(pf: Any) -> int:
-    """Rows per batch so that a batch holds about `BATCH_BYTES` of data: 8,192 rows of
-    2 MB texts would be 16 GB as Python strings."""
-    meta = pf.metadata
-    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-    per_row = size / max(1, meta.num_rows)
-    return max(1, min(_BATCH, int(BATCH_BYTES / max(1.0, per_row))))
 
 
 def _hf_data_files(path: Path, probe: bool = False) -> list[Path]:

@@ -29,8 +29,9 @@ def test_keys_buffered_during_a_lock_stall_do_not_judge_the_next_item(tmp_path: 
             holder.execute("BEGIN EXCLUSIVE")
 
             def terminal() -> None:
-                # What the terminal driver does while the UI thread is blocked in the write:
-                # read "2" (stamped now), queue it, and later the other process lets go.
+                # What the terminal driver does while the event loop is busy (here: this
+                # test's join below; before the writes moved off the UI thread: the write
+                # itself): read "2" (stamped now), queue it; later the other process lets go.
                 time.sleep(0.5)
                 key = events.Key("2", "2")
                 loop.call_soon_threadsafe(app.post_message, key)
@@ -40,7 +41,7 @@ def test_keys_buffered_during_a_lock_stall_do_not_judge_the_next_item(tmp_path: 
 
             thread = threading.Thread(target=terminal)
             thread.start()
-            await pilot.press("1")  # blocks in the store until the lock is released
+            await pilot.press("1")  # its write waits for the lock in a worker thread
             thread.join()
             await pilot.pause(0.3)
             judged = {a.comparison_id for a in live(db)}

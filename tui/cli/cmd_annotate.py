@@ -93,15 +93,11 @@ def run(args: argparse.Namespace) -> int:
 
 def annotator_name(value: str) -> str:
     """An annotator name that shows as what it is: not blank, no control, bidi or
-    invisible characters (they would let one name pass for another in `stats`)."""
-    import unicodedata
+    invisible characters, no look-alike letters (they would let one name pass for
+    another in `stats`; see names.py)."""
+    from duelist.tui.cli.names import name_problem
 
-    name = value.strip()
-    if not name:
-        raise argparse.ArgumentTypeError("must not be empty or whitespace only")
-    bad = [ch for ch in name if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")]
-    if bad:
-        raise argparse.ArgumentTypeError(
-            "must not contain control, bidi or invisible characters "
-            f"({', '.join(f'U+{ord(c):04X}' for c in bad[:3])})")
-    return name
+    problem = name_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value.strip()

@@ -72,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
         counts = target.counts()
     for src in report.sources:
         say(f"merged {src}")
+    for old, new in report.renamed:
+        say(f"imported annotator {old} is {new} here (a file of that name with other "
+            "content, or the same content imported under another name)")
     say(f"{args.output}: +{report.comparisons_added} comparisons "
           f"({report.comparisons_seen - report.comparisons_added} already there, "
           f"{report.flipped} stored the other way round), "

@@ -18,7 +18,8 @@ from typing import ClassVar
 
 from duelist.engine.application.annotation_session import Pick, Progress, Session, shown_choice
 from duelist.engine.safe_text import display, one_line
-from duelist.store import Comparison, Store
+from duelist.store import Annotation, Comparison, Store
+from duelist.tui.screens.store_wait import StoreWriter
 from duelist.tui.screens.strength import LEVELS, StrengthScreen
 from duelist.tui.widgets.key_hints import KeyHints
 from duelist.tui.widgets.progress_panel import ProgressPanel
@@ -90,6 +91,9 @@ class AnnotateScreen(Screen[None]):
         self._first_paint_done = False
         self.painted_at = 0.0
         self.view: View = "markdown"
+        # Judgements and undos are written off the UI thread (a lock wait shows, the
+        # screen stays live); while one is pending no key acts on the session.
+        self.writer = StoreWriter(self, session.store, self._waiting)
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
@@ -213,21 +217,51 @@ class AnnotateScreen(Screen[None]):
         """Stays until the next write: the last thing saved is always visible."""
         self.query_one(TopBar).saved = text
 
+    def _waiting(self, text: str) -> None:
+        """A write waiting for the database, in the header ("" once it landed)."""
+        self.query_one(TopBar).waiting = text
+
+    def _saving(self) -> bool:
+        """True (and a notice) while a write is pending: the key is dropped, not
+        queued, because the item it would act on is not on screen yet."""
+        if not self.writer.busy:
+            return False
+        self._pick_key_time = None
+        self.notify(f"Still saving {self.writer.what} (waiting for the database): "
+                    "key ignored.", markup=False, severity="warning")
+        return True
+
+    def _write_failed(self, exc: Exception) -> None:
+        """A write that failed for good (a full or read-only disk): say so, keep the
+        app running, and show the session's item as it now is."""
+        self.notify(f"Not saved: {one_line(str(exc), 200)}", title="Database error",
+                    markup=False, severity="error", timeout=15)
+        self._show(self.session.current)
+
     # ---- actions -------------------------------------------------------------
     def action_pick(self, pick: Pick, strength: int | None = None) -> None:
         if self.session.current is None:
             self.notify("Nothing to judge here.", markup=False)
             return
-        if self._pressed_before_shown():
+        if self._saving() or self._pressed_before_shown():
             return
         elapsed = (time.monotonic() - self._shown_at) * 1000
-        ann = self.session.judge(pick, int(elapsed) if self.stamp_timing else 1, strength)
-        # "#" is the ITEM (comparison) id, as in the header, not the judgement's row id
-        self._saved(f"✓ saved #{ann.comparison_id}")  # only after the COMMIT returned
-        self._show(self.session.current)
+        ms = int(elapsed) if self.stamp_timing else 1
+        saved_before = self.session.saved
+
+        def done(ann: Annotation) -> None:
+            # "#" is the ITEM (comparison) id, as in the header, not the judgement's row id
+            self._saved(f"✓ saved #{ann.comparison_id}")  # only after the COMMIT returned
+            self._show(self.session.current)
+
+        self.writer.run(f"#{self.session.current.id}",
+                        lambda: self.session.judge(pick, ms, strength),
+                        lambda: self.session.saved != saved_before, done, self._write_failed)
 
     def action_pick_graded(self, pick: Pick) -> None:
         """`!`/`@`: ask how much better (screens/strength.py), then judge as `pick`."""
+        if self._saving():
+            return
         if self.session.current is None:
             self.notify("Nothing to judge here.", markup=False)
             return
@@ -245,17 +279,28 @@ class AnnotateScreen(Screen[None]):
         self.action_pick(event.side)  # type: ignore[arg-type]
 
     def action_undo(self) -> None:
-        ann = self.session.undo()
-        if ann is None:
+        if self._saving():
+            return
+        if not self.session.undo_stack:
             self.notify("Nothing to undo in this session.", markup=False)
             return
-        self._saved(f"↶ undone #{ann.comparison_id}")
-        self._show(self.session.current)
+
+        def done(ann: Annotation | None) -> None:
+            if ann is not None:
+                self._saved(f"↶ undone #{ann.comparison_id}")
+            self._show(self.session.current)
+
+        # undo is idempotent until it returns (session.undo), so a lock error just waits again
+        self.writer.run("the undo", self.session.undo, lambda: False, done, self._write_failed)
 
     def action_next(self) -> None:
+        if self._saving():
+            return
         self._show(self.session.next())
 
     def action_prev(self) -> None:
+        if self._saving():
+            return
         before = self.session.cursor
         item = self.session.prev()
         if self.session.cursor == before:
@@ -264,6 +309,9 @@ class AnnotateScreen(Screen[None]):
 
     def action_note(self) -> None:
         from duelist.tui.screens.note import NoteScreen
+
+        if self._saving():
+            return
 
         def done(text: str | None) -> None:
             if text is None:
@@ -284,7 +332,8 @@ class AnnotateScreen(Screen[None]):
         """`/`: jump to the next comparison matching the search (tui/screens/search_jump.py)."""
         from duelist.tui.screens.search_jump import search
 
-        search(self)
+        if not self._saving():
+            search(self)
 
     def action_scroll(self, lines: int) -> None:
         """Scroll both responses together: comparing them line by line is the job."""
