@@ -163,3 +163,13 @@ def test_the_readme_layout_names_every_folder_and_only_real_ones() -> None:
     listed = _readme_folders()
     assert not tree - listed, f"folders the README's layout does not name: {sorted(tree - listed)}"
     assert not listed - tree - {"assets"}, f"README names missing folders: {sorted(listed - tree)}"
+
+
+def test_the_import_contracts_hold() -> None:
+    """The layer contracts in pyproject.toml (each with its reason), checked here too so a
+    plain `pytest` run enforces them, not only `make test`."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    if not lint.exists():
+        pytest.skip("import-linter is not installed in this environment")
+    done = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:]

@@ -10,7 +10,7 @@ it too: `PairEncoder` hands such tokenizers to `ChatEncoder`, and the saved dir 
 the base's template, so TRL's path route on chat data sees exactly Duelist's input.
 
 Prompts reach the encoder as text (the store keeps chat prompts flattened by
-`ingest.values.flatten_chat`, and `engine/rl/conversation.py` flattens RL prompts the
+`ingest.values.flatten_chat`, and `engine/models/conversation.py` flattens RL prompts the
 same way); `messages_of` turns that text back into messages. A prompt that is not in
 that form is one user message. The response is one assistant message.
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# Written into the chat template Duelist itself saves (engine/rl/chat_template.py): a
+# Written into the chat template Duelist itself saves (engine/models/chat_template.py): a
 # tokenizer whose template carries it renders Duelist's plain layout, not a base's own.
 TEMPLATE_MARK = "duelist-reward-template"
 

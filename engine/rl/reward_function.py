@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from duelist.engine.errors import InputError
-from duelist.engine.rl.conversation import texts
+from duelist.engine.models.conversation import texts
 
 
 def _load(model: Any) -> Any:
@@ -71,7 +71,7 @@ class RewardFunction:
                 single.batch_size = int(batch_size)
         self.shift, self.scale = 0.0, 1.0
         if normalize:
-            from duelist.engine.rl.reward_stats import normalizer
+            from duelist.engine.scoring.reward_stats import normalizer
 
             self.shift, self.scale = normalizer(self.model)
         elif calibrated:

@@ -33,7 +33,7 @@ from typing import Any
 
 from aiohttp import web
 from duelist.engine.errors import DuelistError
-from duelist.engine.rl.conversation import texts
+from duelist.engine.models.conversation import texts
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000  # OpenRLHF's serve_rm default

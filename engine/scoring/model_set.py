@@ -70,7 +70,7 @@ class ScoringMixin:
     def score_batch(self, prompts: Sequence[Any], responses: Sequence[Any],
                     progress: Progress | None = None) -> list[float]:
         """One reward per item; prompts/responses may be text or chat messages."""
-        from duelist.engine.rl.conversation import texts
+        from duelist.engine.models.conversation import texts
 
         prompt_texts, response_texts = texts(prompts, responses)
         return self.score_detail(prompt_texts, response_texts, progress).scores

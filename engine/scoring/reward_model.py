@@ -145,7 +145,7 @@ class RewardModel(ScoringMixin):
 
     def save(self, path: str | Path) -> Path:
         """Write model, tokenizer and duelist.json atomically (temp dir + rename)."""
-        from duelist.engine.rl import handoff
+        from duelist.engine.models import rl_handoff as handoff
 
         path = Path(path).expanduser()
         rl_info = handoff.prepare(self.model, self.tokenizer, self.encoder,
@@ -177,9 +177,9 @@ class RewardModel(ScoringMixin):
 
         A prompt (or response) may be a chat conversation, a list of {role, content}
         messages: it is flattened exactly as importing flattens chat data
-        (`engine/rl/conversation.py`), so it scores the same as its text.
+        (`engine/models/conversation.py`), so it scores the same as its text.
         """
-        from duelist.engine.rl.conversation import texts
+        from duelist.engine.models.conversation import texts
         from duelist.engine.scoring.scorer import Scorer
 
         if len(prompts) != len(responses):

@@ -161,7 +161,7 @@ def score_chunk(model: Any, rows: list[dict[str, Any]], prompts: list[str], text
     """Add reward columns to `rows` in place; return the names added.
 
     `shift`/`scale`: reward columns become (reward - shift) / scale (`--normalize`: the
-    model dir's saved mean/std, engine/rl/reward_stats.py); probabilities use raw margins.
+    model dir's saved mean/std, engine/scoring/reward_stats.py); probabilities use raw margins.
     """
     k = len(cols)
     if k == 2 and hasattr(model, "score_pairs"):  # a single model: near ties re-checked in fp32
@@ -245,7 +245,7 @@ def run(model: Any, job: ScoreJob, *, calibrated: bool = False,
     temperature = temperature_of(model, calibrated) if len(cols) == 2 else 1.0
     shift, scale = 0.0, 1.0
     if normalize:
-        from duelist.engine.rl.reward_stats import normalizer
+        from duelist.engine.scoring.reward_stats import normalizer
 
         shift, scale = normalizer(model)
     path, done = str(job.src), 0

@@ -256,7 +256,8 @@ def train(params: RewardParams, *, db: str | None = None, emit: Emit | None = No
               "truncated": n_truncated,
               "train_prompts": len({p.prompt for p in split.train}),
               "valid_prompts": len({p.prompt for p in split.valid})}
-    from duelist.engine.rl import handoff, reward_stats
+    from duelist.engine.models import rl_handoff as handoff
+    from duelist.engine.scoring import reward_stats
 
     if validation.last_scores:  # the final validation scored these weights already
         stats = reward_stats.validation_stats(validation.last_scores)

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         temperature_of(model, True)  # no calibration: fail now, not after scoring
         so.warn_if_calibration_not_applied(model, True)
     if args.normalize:
-        from duelist.engine.rl.reward_stats import normalizer
+        from duelist.engine.scoring.reward_stats import normalizer
 
         normalizer(model)  # no statistics: fail now, not after scoring
     with so.progress_bar(f"scoring {job.n_texts} responses",

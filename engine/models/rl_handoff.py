@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from duelist.engine.models import chat_template
 from duelist.engine.models.encoding import PairEncoder
-from duelist.engine.rl import chat_template
 
 
 def path_route_note(encoder: PairEncoder, template_installed: bool) -> str:
