@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.sim, from the checkout
-from active_real_bench import DEFAULT_DATA, combine, load_pairs, print_table, split_by_prompt
+from active_real_bench import DEFAULT_DATA, load_pairs, report, split_by_prompt
 
 
 def train_round(rows: list[dict[str, str]], work: Path, seed: int, args: argparse.Namespace):
@@ -129,12 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     rows = load_pairs(args.data)
     results = [run_seed(rows, s, args) for s in args.seeds]
-    summary = combine(results)
-    print_table(summary, [50, 100, 150, 200])
-    print(f"wall time {time.monotonic() - t0:.0f} s (threads {args.threads})")
-    if args.out:
-        args.out.write_text(json.dumps({"config": {k: str(v) for k, v in vars(args).items()},
-                                        "summary": summary, "results": results}, indent=1))
+    report(results, [50, 100, 150, 200], args, t0)
     return 0
 
 

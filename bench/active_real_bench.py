@@ -282,13 +282,18 @@ def main(argv: list[str] | None = None) -> int:
     feats = features(rows, max_length=args.max_length, cache=args.cache)
     print(f"features ready: {feats.shape} ({time.monotonic() - t0:.0f} s)", flush=True)
     results = [run_seed(feats, rows, s, args) for s in args.seeds]
+    report(results, args.marks, args, t0)
+    return 0
+
+
+def report(results: list, marks: list[int], args: argparse.Namespace, t0: float) -> None:
+    """Print the table (mean ± spread per order) and write the JSON the --combine step reads."""
     summary = combine(results)
-    print_table(summary, args.marks)
+    print_table(summary, marks)
     print(f"wall time {time.monotonic() - t0:.0f} s (threads {args.threads})")
     if args.out:
         args.out.write_text(json.dumps({"config": {k: str(v) for k, v in vars(args).items()},
                                         "summary": summary, "results": results}, indent=1))
-    return 0
 
 
 if __name__ == "__main__":

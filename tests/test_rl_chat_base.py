@@ -162,12 +162,13 @@ def test_grpo_given_the_dir_as_a_path_scores_like_duelist(trained, bf16):
         assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= 1e-4
         assert spearmanr(got, want).statistic >= 0.99
         return
-    # TRL's bf16 autocast rounds each reward to bf16 (steps of 2**-7 near 1.0), so only
-    # rewards further apart than that rounding keep a guaranteed order.
-    assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= 1e-2
+    # TRL's bf16 autocast rounds every activation to bf16 (8 bits of mantissa), not only
+    # the reward: errors up to 0.014 were seen in full-suite runs (0.01 alone), so allow
+    # 0.02, and only rewards further apart than twice that keep a guaranteed order.
+    assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= 2e-2
     for i in range(len(got)):
         for j in range(len(got)):
-            if want[i] - want[j] > 0.02:
+            if want[i] - want[j] > 0.04:
                 assert got[i] > got[j]
 
 

@@ -69,8 +69,9 @@ class WebServer:
         self.log_path = db.parent / f"duelist-web-{self.port}.log"  # in the test's tmp dir
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
+            # the tests walk items in id order; `duelist web` serves in random order by default
             [sys.executable, "-m", "duelist.tui.cli.main", "web", "--db", str(db),
-             "--port", str(self.port), *args],
+             "--port", str(self.port), "--order", "sequential", *args],
             stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
         end = time.monotonic() + 30
         while True:

@@ -112,7 +112,7 @@ def test_hostile_text_in_every_screen(tmp_path: Path) -> None:
     tmux = Tmux(tmp_path / "tmux.sock")
     cmd = " ".join(shlex.quote(a) for a in [
         sys.executable, "-m", "duelist.tui.cli.main", "annotate", "--db", str(db),
-        "--annotator", "tm", "--no-randomize", "--gold-rate", "0"])
+        "--annotator", "tm", "--no-randomize", "--gold-rate", "0", "--order", "sequential"])
     tmux("new-session", "-d", "-s", "s", "-x", "160", "-y", "48", "sh")
     try:
         tmux("set-option", "-g", "set-clipboard", "on")
