@@ -85,8 +85,8 @@ class NaiveSession(Session):
         self._count()
         return super().start()
 
-    def judge(self, pick, duration_ms):  # type: ignore[no-untyped-def]
-        ann = super().judge(pick, duration_ms)
+    def judge(self, pick, duration_ms, strength=None):  # type: ignore[no-untyped-def]
+        ann = super().judge(pick, duration_ms, strength)
         self._count()
         return ann
 
@@ -168,6 +168,10 @@ async def press_latencies(db: Path, annotator: str, naive: bool,
         cpu0 = time.process_time()
         out = await press_latencies_ms(pilot, screen, presses)
         cpu_ms = (time.process_time() - cpu0) * 1000 / presses
+        # a judgement that fails repaints too (an error notice): only landed ones count
+        if app.session.saved != presses:
+            raise SystemExit(f"{'naive' if naive else 'duelist'}: {app.session.saved} of "
+                             f"{presses} judgements landed; the timings would be of an error")
     return out, cpu_ms
 
 
