@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.sim, from the checkout
-from active_real_bench import DEFAULT_DATA, load_pairs, report, split_by_prompt
+from active_real_bench import DEFAULT_DATA, report, split_by_prompt, start
 
 
 def train_round(rows: list[dict[str, str]], work: Path, seed: int, args: argparse.Namespace):
@@ -120,14 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", type=Path, default=None)
     args = p.parse_args(argv)
-    if not args.data.is_file():
-        print(f"{args.data}: not found (the shared hh data set)", file=sys.stderr)
+    started = start(args)
+    if started is None:
         return 2
-    import torch
-
-    torch.set_num_threads(args.threads)
-    t0 = time.monotonic()
-    rows = load_pairs(args.data)
+    rows, t0 = started
     results = [run_seed(rows, s, args) for s in args.seeds]
     report(results, [50, 100, 150, 200], args, t0)
     return 0

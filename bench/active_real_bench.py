@@ -271,19 +271,27 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             args.out.write_text(json.dumps({"summary": summary, "results": results}, indent=1))
         return 0
-    if not args.data.is_file():
-        print(f"{args.data}: not found (the shared hh data set)", file=sys.stderr)
+    started = start(args)
+    if started is None:
         return 2
-    import torch
-
-    torch.set_num_threads(args.threads)
-    t0 = time.monotonic()
-    rows = load_pairs(args.data)
+    rows, t0 = started
     feats = features(rows, max_length=args.max_length, cache=args.cache)
     print(f"features ready: {feats.shape} ({time.monotonic() - t0:.0f} s)", flush=True)
     results = [run_seed(feats, rows, s, args) for s in args.seeds]
     report(results, args.marks, args, t0)
     return 0
+
+
+def start(args: argparse.Namespace) -> tuple[list, float] | None:
+    """Check the data, pin torch's threads, load the pairs: (rows, start time), or None
+    after saying the data is missing."""
+    if not args.data.is_file():
+        print(f"{args.data}: not found (the shared hh data set)", file=sys.stderr)
+        return None
+    import torch
+
+    torch.set_num_threads(args.threads)
+    return load_pairs(args.data), time.monotonic()
 
 
 def report(results: list, marks: list[int], args: argparse.Namespace, t0: float) -> None:

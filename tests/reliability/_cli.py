@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -28,3 +29,18 @@ def assert_no_escapes(*texts: str) -> None:
     for text in texts:
         for ch in ESCAPE_CHARS:
             assert ch not in text, f"{ch!r} reached the terminal: {text!r}"
+
+
+# Four labelled rows, and the same prompts with the opposite votes: two labellers' files.
+ROWS = [{"prompt": f"p{i}", "chosen": f"good {i}", "rejected": f"bad {i}"} for i in range(4)]
+FLIPPED = [{"prompt": r["prompt"], "chosen": r["rejected"], "rejected": r["chosen"]} for r in ROWS]
+
+
+def live_judgements_per_annotator(db: Path) -> dict[str, int]:
+    """annotator -> live judgements, read with plain sqlite3 (not through the store)."""
+    conn = sqlite3.connect(db)
+    try:
+        return dict(conn.execute("SELECT annotator, COUNT(*) FROM annotations WHERE undone = 0 "
+                                 "GROUP BY annotator").fetchall())
+    finally:
+        conn.close()

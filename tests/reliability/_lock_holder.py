@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
+
+from annotate_helpers import wait_for
 
 HOLDER = r"""
 import select, sqlite3, sys
@@ -40,3 +46,16 @@ class LockHolder:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+@contextlib.asynccontextmanager
+async def painted_then_locked(app: Any, pilot: Any, db: Path) -> AsyncIterator[tuple[int, LockHolder]]:
+    """Wait for the annotate screen's first paint, then take the lock in another process:
+    yields (the id of the item on screen, the holder); the holder is killed on the way out."""
+    await wait_for(pilot, lambda: app.screen.painted_at > 0, "first paint")
+    first = app.session.current.id
+    holder = await asyncio.to_thread(LockHolder, db)
+    try:
+        yield first, holder
+    finally:
+        holder.kill()

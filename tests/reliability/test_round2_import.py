@@ -12,19 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reliability._cli import run, write_rows
-
-ROWS = [{"prompt": f"p{i}", "chosen": f"good {i}", "rejected": f"bad {i}"} for i in range(4)]
-FLIPPED = [{"prompt": r["prompt"], "chosen": r["rejected"], "rejected": r["chosen"]} for r in ROWS]
-
-
-def _annotators(db: Path) -> dict[str, int]:
-    conn = sqlite3.connect(db)
-    try:
-        return dict(conn.execute("SELECT annotator, COUNT(*) FROM annotations WHERE undone = 0 "
-                                 "GROUP BY annotator").fetchall())
-    finally:
-        conn.close()
+from reliability._cli import FLIPPED, ROWS, live_judgements_per_annotator, run, write_rows
 
 
 # ---------------------------------------------------------------- item 3
@@ -37,7 +25,7 @@ def test_same_basename_different_content_stays_two_sources(tmp_path: Path, capsy
     assert run(capsys, "import", "--db", db, a)[0] == 0
     code, out, _ = run(capsys, "import", "--db", db, b)
     assert code == 0 and "4 judgements added" in out and "separate source" in out, out
-    counts = _annotators(db)
+    counts = live_judgements_per_annotator(db)
     assert len(counts) == 2 and sorted(counts.values()) == [4, 4], counts
 
 
@@ -61,7 +49,7 @@ def test_same_content_under_another_name_is_one_source(copy_name: str, tmp_path:
     assert run(capsys, "import", "--db", db, a)[0] == 0
     code, out, _ = run(capsys, "import", "--db", db, tmp_path / copy_name)
     assert code == 0 and "0 judgements added" in out and "same content" in out, out
-    assert _annotators(db) == {"import:labels.jsonl": 4}
+    assert live_judgements_per_annotator(db) == {"import:labels.jsonl": 4}
 
 
 def test_failed_import_does_not_register_its_source(tmp_path: Path, capsys) -> None:

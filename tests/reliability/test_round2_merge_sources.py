@@ -9,19 +9,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from reliability._cli import run, write_rows
-
-ROWS = [{"prompt": f"p{i}", "chosen": f"good {i}", "rejected": f"bad {i}"} for i in range(4)]
-FLIPPED = [{"prompt": r["prompt"], "chosen": r["rejected"], "rejected": r["chosen"]} for r in ROWS]
-
-
-def _annotators(db: Path) -> dict[str, int]:
-    conn = sqlite3.connect(db)
-    try:
-        return dict(conn.execute("SELECT annotator, COUNT(*) FROM annotations WHERE undone = 0 "
-                                 "GROUP BY annotator").fetchall())
-    finally:
-        conn.close()
+from reliability._cli import FLIPPED, ROWS, live_judgements_per_annotator, run, write_rows
 
 
 def _sources(db: Path) -> dict[str, str]:
@@ -49,7 +37,7 @@ def test_two_labellers_files_of_one_name_stay_two_annotators_after_merge(
     team = tmp_path / "team.db"
     code, out, err = run(capsys, "merge", alice, bob, "-o", team)
     assert code == 0, err
-    counts = _annotators(team)
+    counts = live_judgements_per_annotator(team)
     assert len(counts) == 2 and sorted(counts.values()) == [4, 4], counts
     renamed = next(n for n in counts if n != "import:labels.jsonl")
     assert renamed.startswith("import:labels.jsonl#")
@@ -61,7 +49,7 @@ def test_two_labellers_files_of_one_name_stay_two_annotators_after_merge(
     # and merging again adds nothing either
     code, out, _ = run(capsys, "merge", alice, bob, "-o", team)
     assert code == 0 and "+0 judgements" in out, out
-    assert _annotators(team) == counts
+    assert live_judgements_per_annotator(team) == counts
 
 
 def test_the_same_content_imported_under_another_name_keeps_the_targets_annotator(
@@ -70,9 +58,9 @@ def test_the_same_content_imported_under_another_name_keeps_the_targets_annotato
     copy = shutil.copy(a, tmp_path / "two" / "copy.jsonl")
     assert run(capsys, "import", "--db", one, a)[0] == 0
     assert run(capsys, "import", "--db", two, copy)[0] == 0
-    assert _annotators(two) == {"import:copy.jsonl": 4}
+    assert live_judgements_per_annotator(two) == {"import:copy.jsonl": 4}
     code, out, err = run(capsys, "merge", two, "-o", one)
     assert code == 0, err
     assert "import:copy.jsonl is import:labels.jsonl here" in out
-    assert _annotators(one) == {"import:labels.jsonl": 4}  # one source, counted once
+    assert live_judgements_per_annotator(one) == {"import:labels.jsonl": 4}  # one source, counted once
     assert _sources(one) == {"import:labels.jsonl": "labels.jsonl"}

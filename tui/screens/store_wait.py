@@ -70,7 +70,7 @@ class StoreWriter:
         if self.busy:
             raise RuntimeError("a store write is already pending")
         self.busy, self.what, self._started = True, what, time.monotonic()
-        self._lock_since: float | None = None  # the wait for the lock began (first seen)
+        self._lock_since = None  # the wait for the lock began (first seen)
         self._timer = self.screen.set_interval(TICK_S, self._tick)
 
         def work() -> None:
