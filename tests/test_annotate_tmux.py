@@ -7,13 +7,12 @@ would create a tmux paste buffer; the test asserts none appears.
 from __future__ import annotations
 
 import shutil
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from duelist.store import NewComparison, Store
 from tmux_helpers import duelist_command, tmux_session
+from tmux_helpers import wait_until as wait
 
 pytestmark = [
     pytest.mark.tmux,
@@ -21,16 +20,6 @@ pytestmark = [
 ]
 
 INJECT = "Evil [@click=app.quit] [link=file:///etc/passwd]x[/link] \x1b]52;c;ZXZpbA==\x07 end"
-
-
-def wait(cond: Callable[[], bool], what: str, timeout: float = 30.0,
-         screen: Callable[[], str] | None = None) -> None:
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            shown = screen() if screen else ""
-            raise AssertionError(f"timed out waiting for {what}; screen:\n{shown}")
-        time.sleep(0.1)
 
 
 def rows(db: Path, include_undone: bool = True):

@@ -149,6 +149,7 @@ def test_a_launch_that_fails_before_the_worker_is_marked_once(db_path: Path,
     with Store.open(db_path) as store:
         (run,) = store.list_runs()
     assert marks == [(run.id, "failed")] and STORE_TIME.match(run.finished_at or "")
+    assert "could not start the worker" in (run.error or "")  # failed, not left queued
 
 
 def test_a_dead_run_from_a_previous_session_is_marked_interrupted_once(

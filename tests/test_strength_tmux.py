@@ -4,12 +4,12 @@ dialog takes 1-3, and the strength lands in SQLite; `/` jumps to a match."""
 from __future__ import annotations
 
 import shutil
-import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 from duelist.store import NewComparison, Store
-from tmux_helpers import duelist_command, tmux_session
+from tmux_helpers import duelist_command, tmux_session, wait_until
 
 pytestmark = [
     pytest.mark.tmux,
@@ -29,12 +29,7 @@ def test_graded_pick_and_search_in_tmux(tmp_path: Path) -> None:
         with Store.open(db) as s:
             return s.annotations_for(annotator="tm")
 
-    def wait(cond, what: str, timeout: float = 30.0) -> None:
-        end = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > end:
-                raise AssertionError(f"timed out waiting for {what}; screen:\n{screen()}")
-            time.sleep(0.1)
+    wait = partial(wait_until, screen=screen)
 
     cmd = duelist_command("annotate", "--db", str(db), "--annotator", "tm", "--no-randomize",
                           "--order", "sequential")  # the test walks items in id order
@@ -72,12 +67,7 @@ def test_duelist_review_in_tmux(tmp_path: Path) -> None:
                                     NewAnnotation(1, "bob", "b"), NewAnnotation(2, "ann", "a")])
     tmux, screen = tmux_session(tmp_path)
 
-    def wait(cond, what: str, timeout: float = 30.0) -> None:
-        end = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > end:
-                raise AssertionError(f"timed out waiting for {what}; screen:\n{screen()}")
-            time.sleep(0.1)
+    wait = partial(wait_until, screen=screen)
 
     cmd = duelist_command("review", "--db", str(db), "--adjudicator", "lead")
     tmux("new-session", "-d", "-s", "s", "-x", "120", "-y", "40", "sh")

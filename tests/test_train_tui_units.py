@@ -77,19 +77,6 @@ def test_too_few_pairs_makes_no_run_and_no_folder(db_path: Path) -> None:
     assert not (db_path.parent / "runs").exists()
 
 
-def test_a_worker_that_cannot_start_leaves_a_failed_run_not_a_queued_one(db_path: Path) -> None:
-    make_project(db_path)
-
-    def missing(db, run_id, params):
-        return [str(db_path.parent / "no-such-python"), "-m", "x"]
-
-    with pytest.raises(OSError):
-        rl.launch(db_path, rl.TrainForm(model="m"), command=missing)
-    with Store.open(db_path) as store:
-        run = store.list_runs()[0]
-    assert run.status == "failed" and "could not start the worker" in run.error
-
-
 def test_event_tail_reads_only_whole_lines_and_skips_noise(tmp_path: Path) -> None:
     path = tmp_path / "out.jsonl"
     tail = EventTail(path)

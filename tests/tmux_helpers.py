@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,3 +36,14 @@ def duelist_command(*args: str) -> str:
     return " ".join(shlex.quote(a) for a in [
         "env", "-u", "COLUMNS", "-u", "LINES", sys.executable, "-m", "duelist.tui.cli.main",
         *args])
+
+
+def wait_until(cond: Callable[[], bool], what: str, screen: Callable[[], str] | None = None,
+               timeout: float = 30.0) -> None:
+    """Poll `cond` every 0.1 s; on timeout fail with `what` and the screen as it was."""
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            shown = screen() if screen else ""
+            raise AssertionError(f"timed out waiting for {what}; screen:\n{shown}")
+        time.sleep(0.1)

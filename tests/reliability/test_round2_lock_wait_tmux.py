@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from duelist.store import NewComparison, Store
 from tmux_helpers import duelist_command, tmux_session
+from tmux_helpers import wait_until as wait
 
 from reliability._lock_holder import LockHolder
 
@@ -24,15 +24,6 @@ pytestmark = [
     pytest.mark.tmux,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
-
-
-def wait(cond: Callable[[], bool], what: str, screen: Callable[[], str],
-         timeout: float = 30.0) -> None:
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}; screen:\n{screen()}")
-        time.sleep(0.1)
 
 
 def judged(db: Path) -> list[tuple[int, str]]:
