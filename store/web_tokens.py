@@ -13,10 +13,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from duelist.store.annotator_names import check_annotator_name
 from duelist.store.connection import write_transaction
 
 TOKEN_BYTES = 32
-MAX_NAME_CHARS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,21 +37,6 @@ def token_digest(token: str) -> str:
     """The stored form of a token (hex SHA-256)."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
-
-def check_annotator_name(name: str) -> str:
-    """A usable annotator name, or ValueError naming what is wrong.
-
-    Names end up in the annotations table and on screen; control characters or
-    a blank name would make both ambiguous, so they are refused at the door.
-    """
-    stripped = name.strip()
-    if not stripped:
-        raise ValueError("annotator name is empty")
-    if len(stripped) > MAX_NAME_CHARS:
-        raise ValueError(f"annotator name is longer than {MAX_NAME_CHARS} characters")
-    if any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in stripped):
-        raise ValueError(f"annotator name {stripped!r} contains control characters")
-    return stripped
 
 
 class WebTokensMixin:

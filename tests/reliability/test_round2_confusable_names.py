@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from duelist.tui.cli.names import name_problem
+from duelist.store.annotator_names import name_problem
 
 from reliability._cli import run
 

@@ -94,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
 def annotator_name(value: str) -> str:
     """An annotator name that shows as what it is: not blank, no control, bidi or
     invisible characters, no look-alike letters (they would let one name pass for
-    another in `stats`; see names.py)."""
-    from duelist.tui.cli.names import name_problem
+    another in `stats`; see store/annotator_names.py)."""
+    from duelist.store.annotator_names import name_problem
 
     problem = name_problem(value)
     if problem:

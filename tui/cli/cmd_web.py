@@ -75,8 +75,7 @@ def base_url(args: argparse.Namespace) -> str:
 
 
 def read_annotators_file(path: str) -> list[str]:
-    from duelist.store.web_tokens import check_annotator_name
-    from duelist.tui.cli.names import name_problem
+    from duelist.store.annotator_names import check_annotator_name
 
     file = Path(path)
     if not file.is_file():
@@ -89,9 +88,6 @@ def read_annotators_file(path: str) -> list[str]:
             names.append(check_annotator_name(line))
         except ValueError as exc:
             raise InputError(f"{path}: line {lineno}: {exc}") from None
-        problem = name_problem(line)
-        if problem:
-            raise InputError(f"{path}: line {lineno}: annotator name {problem}")
     if not names:
         raise InputError(f"{path}: no annotator names (one a line)")
     return names
