@@ -43,6 +43,9 @@ def test_keys_buffered_during_a_lock_stall_do_not_judge_the_next_item(tmp_path: 
             thread.start()
             await pilot.press("1")  # its write waits for the lock in a worker thread
             thread.join()
+            # the commit lands, then the next item is shown on the UI thread: wait for both
+            # (a fixed pause was too short on a loaded machine), then give a stale "2" time
+            await wait_for(pilot, lambda: not screen.writer.busy, "the write to land")
             await pilot.pause(0.3)
             judged = {a.comparison_id for a in live(db)}
             assert judged == {first}, judged  # "2" was NOT stored for the next item
